@@ -1,0 +1,72 @@
+"""Hòa giải LMS: the application factory (wiring only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import INSTANCE_DIR, Config, secret_key
+from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+
+MIGRATIONS_DIR = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "migrations")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ARG001
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def create_app(config: type | dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=True)
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key()
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app)
+    bootstrap.init_app(app)
+
+    _register_areas(app)
+
+    from .core.access import undeclared_endpoints
+
+    missing = undeclared_endpoints(app)
+    if missing:
+        raise RuntimeError(f"Routes without an access declaration: {missing}")
+    return app
+
+
+def _register_areas(app: Flask) -> None:
+    from .core import views as core_views
+    from .core.cli import lms_cli
+    from .core.errors import register_error_handlers
+    from .core.nav import nav_items
+    from .core.roles import Role
+    from .org import cli as org_cli
+    from .org import views as org_views
+
+    app.register_blueprint(core_views.bp)
+    org_views.init_app(app)
+    org_cli.register(lms_cli)
+    app.cli.add_command(lms_cli)
+    register_error_handlers(app)
+
+    @app.context_processor
+    def _globals():
+        return {"nav_items": nav_items, "Role": Role}

@@ -1,0 +1,33 @@
+"""The ``flask lms`` command group; areas add their commands to it."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from flask_migrate import upgrade
+
+lms_cli = AppGroup("lms", help="Hòa giải LMS commands.")
+
+
+@lms_cli.command("init")
+def init_command() -> None:
+    """Create or upgrade the database to the latest schema."""
+    upgrade()
+    click.echo("Database is at the latest revision.")
+
+
+#: Steps of ``flask lms setup`` (run by ``make run``), registered by the areas: (order, name, function).
+_setup_steps: list[tuple[int, str, object]] = []
+
+
+def register_setup_step(order: int, name: str, func) -> None:
+    if all(n != name for _, n, _ in _setup_steps):
+        _setup_steps.append((order, name, func))
+
+
+@lms_cli.command("setup")
+def setup_command() -> None:
+    """Everything ``make run`` needs after ``init``: load the curriculum, plans, and a demo province once."""
+    for _, name, func in sorted(_setup_steps, key=lambda s: s[0]):
+        click.echo(f"== {name}")
+        func()

@@ -1,0 +1,57 @@
+"""Model mixins and the audit log (the one table core owns)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from . import clock
+
+#: A string column compared byte-wise on both databases (materialized paths, codes).
+BinaryString = String().with_variant(String(collation="C"), "postgresql")
+
+
+def binary_string(length: int):
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+class IdMixin:
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class TimestampMixin:
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.now, onupdate=clock.now)
+
+
+class AuditLog(IdMixin, db.Model):
+    """Who changed what, when: one row per create / update / end of a record."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.now)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    actor: Mapped[str | None] = mapped_column(String(120))  # username at the time, or "cli"
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))  # create | update | end | import | ...
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    ACTION_TITLES = {
+        "create": "Tạo mới",
+        "update": "Cập nhật",
+        "end": "Kết thúc",
+        "import": "Nhập từ tệp",
+        "reset_password": "Đặt lại mật khẩu",
+        "disable": "Khóa tài khoản",
+        "enable": "Mở khóa tài khoản",
+    }
+
+    @property
+    def action_title(self) -> str:
+        return self.ACTION_TITLES.get(self.action, self.action)

@@ -1,0 +1,38 @@
+"""The main menu: areas register their entries; the base template shows those the user may use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import url_for
+from flask_login import current_user
+
+from .roles import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    title: str
+    endpoint: str
+    roles: tuple[Role, ...]
+    order: int = 50
+
+    @property
+    def prefix(self) -> str:
+        return self.endpoint.rsplit(".", 1)[0] + "."
+
+
+_items: list[NavItem] = []
+
+
+def register_nav(title: str, endpoint: str, roles, order: int = 50) -> None:
+    item = NavItem(title, endpoint, tuple(roles), order)
+    if item not in _items:
+        _items.append(item)
+
+
+def nav_items() -> list[dict]:
+    if not current_user.is_authenticated:
+        return []
+    items = sorted((i for i in _items if current_user.role in i.roles), key=lambda i: i.order)
+    return [{"title": i.title, "url": url_for(i.endpoint), "prefix": i.endpoint} for i in items]

@@ -1,0 +1,1 @@
+"""Administrative units, mediation teams, people and their roles, accounts, roster import."""

@@ -1,0 +1,48 @@
+"""``flask lms ...`` commands of the org area (they call services and commit)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from ..core.errors import ServiceError
+from ..core.roles import Role
+from ..extensions import db
+from .services import accounts, roster
+
+users_cli = AppGroup("users", help="User accounts.")
+
+
+@users_cli.command("create")
+@click.option("--username", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--unit", "unit_code", required=True, help="Code of the unit the account is bound to.")
+@click.option("--name", "full_name", default=None)
+@click.option("--password", default=None, help="Default: a generated one-time password.")
+def users_create(username: str, role: str, unit_code: str, full_name: str | None, password: str | None) -> None:
+    """Create an account (e.g. the first system administrator)."""
+    unit = roster.unit_by_code(unit_code.upper())
+    if unit is None:
+        raise click.ClickException(f"Unknown unit code: {unit_code}")
+    try:
+        user, pw = accounts.create_user(
+            username=username, role=Role(role), unit=unit, full_name=full_name, password=password, must_change_password=password is None
+        )
+    except ServiceError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(f"Created {user.username} ({user.role.value}) at {unit.code}; password: {pw}")
+
+
+def register(group: AppGroup) -> None:
+    group.add_command(users_cli)
+    # further command modules (imports, demo) register here when present
+    for name in ("imports_cli", "demo"):
+        try:
+            module = __import__(f"{__package__}.{name}", fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{name}":
+                raise
+            continue
+        module.register(group)

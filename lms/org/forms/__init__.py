@@ -1,0 +1,1 @@
+"""WTForms for the org area (one module per screen group)."""

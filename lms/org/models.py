@@ -1,0 +1,424 @@
+"""Units, teams, people, their roles over time, and user accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..core import clock
+from ..core.access import subtree
+from ..core.models import IdMixin, TimestampMixin, binary_string
+from ..core.roles import Role
+from ..core.text import fold
+from ..extensions import db
+
+
+def _enum(cls, name: str):
+    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=32, validate_strings=True)
+
+
+class TitledEnum(enum.StrEnum):
+    @property
+    def title(self) -> str:
+        return self.TITLES[self.value]  # type: ignore[attr-defined]
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(m.value, m.title) for m in cls]
+
+
+class UnitKind(TitledEnum):
+    PROVINCE = "province"
+    DISTRICT = "district"
+    COMMUNE = "commune"
+    VILLAGE = "village"
+
+
+UnitKind.TITLES = {"province": "Tỉnh / thành phố", "district": "Huyện / quận", "commune": "Xã / phường / thị trấn", "village": "Thôn / ấp / tổ dân phố"}
+#: Which kinds may sit under which (the district level is optional).
+ALLOWED_PARENTS = {
+    UnitKind.PROVINCE: (None,),
+    UnitKind.DISTRICT: (UnitKind.PROVINCE,),
+    UnitKind.COMMUNE: (UnitKind.PROVINCE, UnitKind.DISTRICT),
+    UnitKind.VILLAGE: (UnitKind.COMMUNE,),
+}
+
+
+class Gender(TitledEnum):
+    MALE = "male"
+    FEMALE = "female"
+
+
+Gender.TITLES = {"male": "Nam", "female": "Nữ"}
+
+
+class Background(TitledEnum):
+    JUDGE = "judge"
+    PROSECUTOR = "prosecutor"
+    INVESTIGATOR = "investigator"
+    ASSESSOR = "assessor"
+    JURIST = "jurist"
+    LAWYER = "lawyer"
+    POLICE = "police"
+    ARMY = "army"
+    JUSTICE_OFFICIAL = "justice_official"
+    OTHER = "other"
+
+
+Background.TITLES = {
+    "judge": "Thẩm phán (kể cả đã nghỉ hưu)",
+    "prosecutor": "Kiểm sát viên (kể cả đã nghỉ hưu)",
+    "investigator": "Điều tra viên (kể cả đã nghỉ hưu)",
+    "assessor": "Hội thẩm nhân dân",
+    "jurist": "Luật gia",
+    "lawyer": "Luật sư",
+    "police": "Công an",
+    "army": "Quân sự",
+    "justice_official": "Công chức làm công tác pháp luật, tư pháp",
+    "other": "Khác",
+}
+
+
+class LeaveReason(TitledEnum):
+    OWN_REQUEST = "own_request"
+    NOT_MEETING_STANDARDS = "not_meeting_standards"
+    VIOLATED_PRINCIPLES = "violated_principles"
+    OTHER = "other"
+
+
+LeaveReason.TITLES = {
+    "own_request": "Theo nguyện vọng",
+    "not_meeting_standards": "Không còn đáp ứng tiêu chuẩn",
+    "violated_principles": "Vi phạm nguyên tắc hòa giải",
+    "other": "Lý do khác",
+}
+
+
+class TrainerLevel(TitledEnum):
+    PROVINCE = "province"
+    DISTRICT = "district"
+
+
+TrainerLevel.TITLES = {"province": "Cấp tỉnh", "district": "Cấp huyện"}
+
+
+def _unit_ids_in(path: str):
+    """Ids of the units in the subtree at ``path`` (one indexed range scan)."""
+    return select(Unit.id).where(subtree(Unit.path, path))
+
+
+# --------------------------------------------------------------------------- units
+
+
+class Unit(IdMixin, TimestampMixin, db.Model):
+    """An administrative unit: province, (district), commune, village."""
+
+    __tablename__ = "unit"
+    __table_args__ = (Index("ix_unit_parent_id", "parent_id"),)
+
+    code: Mapped[str] = mapped_column(binary_string(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[UnitKind] = mapped_column(_enum(UnitKind, "unit_kind"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    #: Materialized path of ids, ``/1/7/42/``; subtree = an index range scan.
+    path: Mapped[str] = mapped_column(binary_string(255), unique=True, default="")
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    search_key: Mapped[str] = mapped_column(String(200), default="", index=True)
+    is_pilot: Mapped[bool] = mapped_column(Boolean, default=False)
+    ethnic_minority_area: Mapped[bool] = mapped_column(Boolean, default=False)
+    model_commune_year: Mapped[int | None] = mapped_column(Integer)
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+
+    parent: Mapped[Unit | None] = relationship(remote_side="Unit.id", foreign_keys=[parent_id], back_populates="children")
+    children: Mapped[list[Unit]] = relationship(foreign_keys=[parent_id], back_populates="parent", order_by="Unit.name")
+    successor: Mapped[Unit | None] = relationship(remote_side="Unit.id", foreign_keys=[successor_id])
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.code} {self.name}>"
+
+    @classmethod
+    def scope_clause(cls, path: str):
+        return subtree(cls.path, path)
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        return [int(p) for p in self.path.strip("/").split("/") if p]
+
+    def is_active_on(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or self.valid_to >= day)
+
+    @property
+    def is_current(self) -> bool:
+        return self.is_active_on(clock.today())
+
+    @property
+    def minority_area_effective(self) -> bool:
+        """The flag on the unit or on any ancestor (a commune's flag covers its villages)."""
+        unit: Unit | None = self
+        while unit is not None:
+            if unit.ethnic_minority_area:
+                return True
+            unit = unit.parent
+        return False
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+# --------------------------------------------------------------------------- teams
+
+
+class Team(IdMixin, TimestampMixin, db.Model):
+    """A mediation team (tổ hòa giải) of a village (or commune)."""
+
+    __tablename__ = "team"
+    __table_args__ = (Index("ix_team_unit_id", "unit_id"),)
+
+    name: Mapped[str] = mapped_column(String(200))
+    search_key: Mapped[str] = mapped_column(String(200), default="")
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    established_on: Mapped[dt.date | None] = mapped_column(Date)
+    dissolved_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: Created by an import with no establishment date (active from the start).
+    implicit: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    unit: Mapped[Unit] = relationship()
+    memberships: Mapped[list[MediatorMembership]] = relationship(back_populates="team", order_by="MediatorMembership.recognized_on")
+    supports: Mapped[list[LegalSupport]] = relationship(back_populates="team")
+
+    @classmethod
+    def scope_clause(cls, path: str):
+        return cls.unit_id.in_(_unit_ids_in(path))
+
+    def is_active_on(self, day: dt.date) -> bool:
+        return (self.established_on is None or self.established_on <= day) and (self.dissolved_on is None or self.dissolved_on >= day)
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_on(clock.today())
+
+
+# --------------------------------------------------------------------------- people
+
+
+class Person(IdMixin, TimestampMixin, db.Model):
+    """A person on the roster; roles over time hang off it."""
+
+    __tablename__ = "person"
+    __table_args__ = (
+        Index("ix_person_unit_id", "unit_id"),
+        Index("ix_person_phone", "phone"),
+        Index("ix_person_search_key", "search_key"),
+    )
+
+    full_name: Mapped[str] = mapped_column(String(200))
+    search_key: Mapped[str] = mapped_column(String(200), default="")
+    gender: Mapped[Gender | None] = mapped_column(_enum(Gender, "gender"))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    ethnicity: Mapped[str | None] = mapped_column(String(60))
+    is_minority: Mapped[bool] = mapped_column(Boolean, default=False)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(200))
+    #: The unit the person is registered under (their village, or a trainer's unit): scope.
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+
+    unit: Mapped[Unit] = relationship()
+    memberships: Mapped[list[MediatorMembership]] = relationship(back_populates="person", order_by="MediatorMembership.recognized_on")
+    appointments: Mapped[list[TrainerAppointment]] = relationship(back_populates="person", order_by="TrainerAppointment.started_on")
+    supports: Mapped[list[LegalSupport]] = relationship(back_populates="person", order_by="LegalSupport.from_on")
+
+    def __repr__(self) -> str:
+        return f"<Person {self.full_name}>"
+
+    @classmethod
+    def scope_clause(cls, path: str):
+        return cls.unit_id.in_(_unit_ids_in(path))
+
+    @classmethod
+    def owner_clause(cls, person_id: int | None):
+        return cls.id == person_id
+
+    def set_name(self, name: str) -> None:
+        self.full_name = name
+        self.search_key = fold(name)
+
+    def set_ethnicity(self, ethnicity: str | None) -> None:
+        self.ethnicity = ethnicity
+        self.is_minority = bool(ethnicity) and fold(ethnicity) not in {"kinh", ""}
+
+    @property
+    def birth_label(self) -> str:
+        if self.birth_date:
+            return self.birth_date.strftime("%d/%m/%Y")
+        return str(self.birth_year or "")
+
+
+class MediatorMembership(IdMixin, TimestampMixin, db.Model):
+    """A mediator's membership of a team: from recognition to leaving."""
+
+    __tablename__ = "mediator_membership"
+    __table_args__ = (
+        Index("ix_mediator_membership_team_id", "team_id"),
+        Index("ix_mediator_membership_person_id", "person_id"),
+        Index("ix_mediator_membership_recognized_on", "recognized_on"),
+    )
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    decision_no: Mapped[str | None] = mapped_column(String(60))
+    recognized_on: Mapped[dt.date] = mapped_column(Date)
+    is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
+    left_on: Mapped[dt.date | None] = mapped_column(Date)
+    leave_decision_no: Mapped[str | None] = mapped_column(String(60))
+    leave_reason: Mapped[LeaveReason | None] = mapped_column(_enum(LeaveReason, "leave_reason"))
+    leave_note: Mapped[str | None] = mapped_column(Text)
+
+    person: Mapped[Person] = relationship(back_populates="memberships")
+    team: Mapped[Team] = relationship(back_populates="memberships")
+
+    @classmethod
+    def scope_clause(cls, path: str):
+        return cls.team_id.in_(select(Team.id).where(Team.scope_clause(path)))
+
+    @classmethod
+    def owner_clause(cls, person_id: int | None):
+        return cls.person_id == person_id
+
+    def is_active_on(self, day: dt.date) -> bool:
+        return self.recognized_on <= day and (self.left_on is None or self.left_on >= day)
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_on(clock.today())
+
+
+class TrainerAppointment(IdMixin, TimestampMixin, db.Model):
+    """A trainer (tập huấn viên) appointment at province or district level."""
+
+    __tablename__ = "trainer_appointment"
+    __table_args__ = (Index("ix_trainer_appointment_unit_id", "unit_id"), Index("ix_trainer_appointment_person_id", "person_id"))
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    level: Mapped[TrainerLevel] = mapped_column(_enum(TrainerLevel, "trainer_level"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    background: Mapped[Background | None] = mapped_column(_enum(Background, "background"))
+    started_on: Mapped[dt.date] = mapped_column(Date)
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    person: Mapped[Person] = relationship(back_populates="appointments")
+    unit: Mapped[Unit] = relationship()
+
+    @classmethod
+    def scope_clause(cls, path: str):
+        return cls.unit_id.in_(_unit_ids_in(path))
+
+    @classmethod
+    def owner_clause(cls, person_id: int | None):
+        return cls.person_id == person_id
+
+    def is_active_on(self, day: dt.date) -> bool:
+        return self.started_on <= day and (self.ended_on is None or self.ended_on >= day)
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_on(clock.today())
+
+
+class LegalSupport(IdMixin, TimestampMixin, db.Model):
+    """A legal professional supporting a team (người hỗ trợ pháp lý)."""
+
+    __tablename__ = "legal_support"
+    __table_args__ = (Index("ix_legal_support_team_id", "team_id"), Index("ix_legal_support_person_id", "person_id"))
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    background: Mapped[Background | None] = mapped_column(_enum(Background, "background"))
+    from_on: Mapped[dt.date] = mapped_column(Date)
+    to_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    person: Mapped[Person] = relationship(back_populates="supports")
+    team: Mapped[Team] = relationship(back_populates="supports")
+
+    @classmethod
+    def scope_clause(cls, path: str):
+        return cls.team_id.in_(select(Team.id).where(Team.scope_clause(path)))
+
+    @classmethod
+    def owner_clause(cls, person_id: int | None):
+        return cls.person_id == person_id
+
+    def is_active_on(self, day: dt.date) -> bool:
+        return self.from_on <= day and (self.to_on is None or self.to_on >= day)
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_on(clock.today())
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+class User(UserMixin, IdMixin, TimestampMixin, db.Model):
+    """A login. Bound to a unit (its scope) and, for mediators and trainers, to a person."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (Index("ix_user_account_unit_id", "unit_id"), Index("ix_user_account_person_id", "person_id"))
+
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    full_name: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The one-time password, kept only until it is printed on the sheet or changed.
+    initial_password: Mapped[str | None] = mapped_column(String(40))
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    unit: Mapped[Unit] = relationship()
+    person: Mapped[Person | None] = relationship()
+
+    @classmethod
+    def scope_clause(cls, path: str):
+        return cls.unit_id.in_(_unit_ids_in(path))
+
+    @classmethod
+    def owner_clause(cls, person_id: int | None):
+        return cls.person_id == person_id
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def display_name(self) -> str:
+        if self.person is not None:
+            return self.person.full_name
+        return self.full_name or self.username
+
+    @property
+    def scope_path(self) -> str:
+        return self.unit.path

@@ -1,0 +1,41 @@
+"""The org area's blueprints: ``auth`` (sign in/out) and ``org`` (roster, units, accounts).
+
+Routes are split by screen group into modules that all register on these blueprints.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from ...core.nav import register_nav
+from ...core.roles import OFFICERS, STAFF, Role
+from ...extensions import db, login_manager
+
+bp = Blueprint("org", __name__, url_prefix="/org", template_folder="../templates")
+auth_bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="../templates")
+
+
+def init_app(app) -> None:
+    from ..models import User
+    from . import auth, units  # noqa: F401  (routes register on import)
+
+    for name in ("people", "teams", "accounts", "imports"):
+        try:
+            __import__(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:  # a screen group not written yet
+            if exc.name != f"{__name__}.{name}":
+                raise
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.is_active else None
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "warning"
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(bp)
+    register_nav("Đơn vị", "org.units", STAFF, order=10)
+    _ = (OFFICERS, Role)
