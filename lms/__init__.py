@@ -58,12 +58,16 @@ def _register_areas(app: Flask) -> None:
     from .core.errors import register_error_handlers
     from .core.nav import nav_items
     from .core.roles import Role
+    from .curriculum import cli as curriculum_cli
     from .org import cli as org_cli
     from .org import views as org_views
+    from .training import views as training_views
 
     app.register_blueprint(core_views.bp)
     org_views.init_app(app)
     org_cli.register(lms_cli)
+    training_views.init_app(app)
+    curriculum_cli.register(lms_cli)
     app.cli.add_command(lms_cli)
     register_error_handlers(app)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
@@ -17,6 +18,18 @@ BinaryString = String().with_variant(String(collation="C"), "postgresql")
 
 def binary_string(length: int):
     return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+class TitledEnum(enum.StrEnum):
+    """A string enum whose members have a Vietnamese ``title`` (set ``Cls.TITLES`` after the class)."""
+
+    @property
+    def title(self) -> str:
+        return self.TITLES[self.value]  # type: ignore[attr-defined]
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(m.value, m.title) for m in cls]
 
 
 class IdMixin:

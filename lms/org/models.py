@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -23,7 +22,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core import clock
 from ..core.access import subtree
-from ..core.models import IdMixin, TimestampMixin, binary_string
+from ..core.models import IdMixin, TimestampMixin, TitledEnum, binary_string
 from ..core.roles import Role
 from ..core.text import fold
 from ..extensions import db
@@ -31,16 +30,6 @@ from ..extensions import db
 
 def _enum(cls, name: str):
     return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=32, validate_strings=True)
-
-
-class TitledEnum(enum.StrEnum):
-    @property
-    def title(self) -> str:
-        return self.TITLES[self.value]  # type: ignore[attr-defined]
-
-    @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(m.value, m.title) for m in cls]
 
 
 class UnitKind(TitledEnum):

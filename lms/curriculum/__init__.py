@@ -1,0 +1,1 @@
+"""Programs, modules, lessons, quizzes; the only reader of ``course_content/``."""

@@ -1,0 +1,1 @@
+"""Enrollment, online learning progress, completion (classes, deadlines and reminders come later)."""

@@ -1,0 +1,240 @@
+"""Online learning: enrollment, lessons opened, quiz attempts, access to materials, completion.
+
+Completion is evaluated on every event that can complete a program and is
+recorded the moment the rule is met; ``program_completed`` is sent in the same
+transaction (certificates subscribe to it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..core import audit, clock
+from ..core.errors import ServiceError
+from ..core.signals import program_completed
+from ..curriculum.models import Lesson, Program, Quiz
+from ..curriculum.services import current_program
+from ..extensions import db
+from ..org.models import MediatorMembership, Person, TrainerAppointment, User
+from .models import Enrollment, EnrollmentStatus, LessonView, MaterialAccess, QuizAttempt
+
+# --------------------------------------------------------------------------- audiences and enrollment
+
+
+def audiences(person: Person, day: dt.date | None = None) -> set[str]:
+    """Which program audiences a person belongs to, from their active roles."""
+    day = day or clock.today()
+    out = set()
+    if any(m.is_active_on(day) for m in person.memberships):
+        out.add("mediator")
+    if any(a.is_active_on(day) for a in person.appointments):
+        out.add("trainer")
+    if db.session.scalar(select(User.id).where(User.person_id == person.id, User.role.in_(("commune_officer", "district_admin", "province_admin"))).limit(1)):
+        out.add("official")
+    return out
+
+
+def programs_for(person: Person) -> list[Program]:
+    """The current programs of the person's audiences, and any program they are enrolled in."""
+    aud = audiences(person)
+    enrolled = select(Enrollment.program_code).where(Enrollment.person_id == person.id)
+    stmt = select(Program).where(Program.is_current.is_(True), Program.audience.in_(aud) | Program.code.in_(enrolled)).order_by(Program.code)
+    return list(db.session.scalars(stmt))
+
+
+def enrollment_for(person: Person, code: str) -> Enrollment | None:
+    return db.session.scalar(select(Enrollment).where(Enrollment.person_id == person.id, Enrollment.program_code == code))
+
+
+def enroll(person: Person, program: Program, by: User | None = None, check_audience: bool = True) -> Enrollment:
+    """Enroll (idempotent). A learner enrolls in their own audience's programs; an officer may enroll anyone in scope."""
+    existing = enrollment_for(person, program.code)
+    if existing is not None:
+        if existing.status == EnrollmentStatus.WITHDRAWN:
+            existing.status = EnrollmentStatus.ENROLLED.value
+            audit.record(existing, "update")
+        return existing
+    if check_audience and program.audience not in audiences(person):
+        raise ServiceError(f"Chương trình «{program.title}» dành cho {program.audience_title.lower()}.")
+    enrollment = Enrollment(person=person, program_code=program.code, enrolled_on=clock.today(), enrolled_by=by, status=EnrollmentStatus.ENROLLED.value)
+    db.session.add(enrollment)
+    audit.record(enrollment, "create")
+    db.session.flush()
+    return enrollment
+
+
+# --------------------------------------------------------------------------- events
+
+
+def record_access(person: Person, kind: str = MaterialAccess.ONLINE, on: dt.date | None = None, note: str | None = None, by: User | None = None) -> MaterialAccess:
+    """The first access of a kind is kept (figure G); later ones change nothing."""
+    row = db.session.scalar(select(MaterialAccess).where(MaterialAccess.person_id == person.id, MaterialAccess.kind == kind))
+    if row is not None:
+        return row
+    on = on or clock.today()
+    if on > clock.today():
+        raise ServiceError("Ngày nhận tài liệu không được sau ngày hôm nay.", "accessed_on")
+    row = MaterialAccess(person=person, kind=kind, accessed_on=on, note=note, recorded_by_id=by.id if by else None)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def open_lesson(person: Person, lesson: Lesson) -> Enrollment | None:
+    """Record that ``person`` opened ``lesson`` (first time only) and evaluate completion."""
+    program = lesson.program
+    enrollment = enrollment_for(person, program.code)
+    if enrollment is None:
+        enrollment = enroll(person, program)
+    seen = db.session.scalar(
+        select(LessonView.id).where(LessonView.person_id == person.id, LessonView.program_code == program.code, LessonView.lesson_slug == lesson.slug)
+    )
+    if seen is None:
+        db.session.add(LessonView(person_id=person.id, program_code=program.code, lesson_slug=lesson.slug, first_opened_at=clock.now()))
+        db.session.flush()
+    record_access(person)
+    evaluate(enrollment)
+    return enrollment
+
+
+@dataclass
+class Graded:
+    attempt: QuizAttempt
+    results: list[dict]  # per question: chosen, correct, right
+
+
+def submit_quiz(person: Person, quiz: Quiz, answers: dict[int, list[int]]) -> Graded:
+    """Grade and keep an attempt (every attempt is kept); evaluate completion."""
+    program = quiz.module.program
+    enrollment = enrollment_for(person, program.code) or enroll(person, program)
+    results, right = [], 0
+    for q in quiz.questions:
+        chosen = sorted({i for i in answers.get(q.id, []) if 0 <= i < len(q.choices)})
+        ok = chosen == sorted(q.correct)
+        right += ok
+        results.append({"question": q, "chosen": chosen, "right": ok})
+    total = len(quiz.questions)
+    score = (100 * right) // total if total else 0
+    attempt = QuizAttempt(
+        person_id=person.id, quiz=quiz, program_code=program.code, quiz_hash=quiz.content_hash, score=score, correct_count=right, total=total,
+        passed=score >= quiz.pass_score, answers={str(r["question"].id): r["chosen"] for r in results}, submitted_at=clock.now(),
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    evaluate(enrollment)
+    return Graded(attempt, results)
+
+
+def best_score(person_id: int, quiz: Quiz) -> int | None:
+    return db.session.scalar(
+        select(func.max(QuizAttempt.score)).where(
+            QuizAttempt.person_id == person_id, QuizAttempt.program_code == quiz.module.program.code, QuizAttempt.quiz_hash == quiz.content_hash
+        )
+    )
+
+
+# --------------------------------------------------------------------------- progress and completion
+
+
+@dataclass
+class Progress:
+    program: Program
+    enrollment: Enrollment | None
+    opened: set[str]
+    total_lessons: int
+    final_best: int | None
+    next_lesson: Lesson | None
+
+    @property
+    def opened_count(self) -> int:
+        return len(self.opened & {lesson.slug for lesson in self.program.lessons})
+
+    @property
+    def percent(self) -> int:
+        if self.completed:
+            return 100
+        steps = self.total_lessons + (1 if self.program.completion.get("final_quiz") else 0)
+        done = self.opened_count + (1 if self.final_passed else 0)
+        return (100 * done) // steps if steps else 0
+
+    @property
+    def final_passed(self) -> bool:
+        return self.final_best is not None and self.final_best >= self.program.min_score
+
+    @property
+    def completed(self) -> bool:
+        return self.enrollment is not None and self.enrollment.status == EnrollmentStatus.COMPLETED
+
+    @property
+    def started(self) -> bool:
+        return bool(self.opened)
+
+
+def opened_slugs(person_id: int, code: str) -> set[str]:
+    return set(db.session.scalars(select(LessonView.lesson_slug).where(LessonView.person_id == person_id, LessonView.program_code == code)))
+
+
+def progress(person: Person, program: Program) -> Progress:
+    opened = opened_slugs(person.id, program.code)
+    lessons = program.lessons
+    final = program.final_module
+    final_best = best_score(person.id, final.quiz) if final is not None and final.quiz is not None else None
+    nxt = next((lesson for lesson in lessons if lesson.slug not in opened), None)
+    return Progress(program, enrollment_for(person, program.code), opened, len(lessons), final_best, nxt)
+
+
+def rule_met(person: Person, program: Program) -> bool:
+    p = progress(person, program)
+    if p.opened_count < p.total_lessons:
+        return False
+    if program.completion.get("final_quiz", True):
+        return p.final_passed
+    return True
+
+
+def evaluate(enrollment: Enrollment) -> bool:
+    """Record the completion the moment the rule is met (once); returns True when it completes now."""
+    if enrollment.status != EnrollmentStatus.ENROLLED:
+        return False
+    program = current_program(enrollment.program_code)
+    if program is None or not rule_met(enrollment.person, program):
+        return False
+    complete(enrollment, program, via="online")
+    return True
+
+
+def complete(enrollment: Enrollment, program: Program, via: str, on: dt.date | None = None) -> None:
+    """Mark completed and send ``program_completed`` in the same transaction."""
+    enrollment.status = EnrollmentStatus.COMPLETED.value
+    enrollment.completed_on = on or clock.today()
+    enrollment.completed_program = program
+    enrollment.via = via
+    audit.record(enrollment, "update")
+    db.session.flush()
+    program_completed.send(
+        current_app._get_current_object(),
+        enrollment=enrollment,
+        person=enrollment.person,
+        program=program,
+        completed_on=enrollment.completed_on,
+        via=via,
+    )
+
+
+def active_mediator_person_ids(day: dt.date | None = None):
+    """A select of person ids with an active mediator membership on ``day``."""
+    day = day or clock.today()
+    return select(MediatorMembership.person_id).where(
+        MediatorMembership.recognized_on <= day, (MediatorMembership.left_on.is_(None)) | (MediatorMembership.left_on >= day)
+    )
+
+
+def active_trainer_person_ids(day: dt.date | None = None):
+    day = day or clock.today()
+    return select(TrainerAppointment.person_id).where(
+        TrainerAppointment.started_on <= day, (TrainerAppointment.ended_on.is_(None)) | (TrainerAppointment.ended_on >= day)
+    )
