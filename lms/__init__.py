@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -9,9 +11,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .config import INSTANCE_DIR, Config, secret_key
-from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, bootstrap, compress, csrf, db, limiter, login_manager, migrate
 
-MIGRATIONS_DIR = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "migrations")
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
 @event.listens_for(Engine, "connect")
@@ -41,6 +43,7 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     babel.init_app(app)
     bootstrap.init_app(app)
+    compress.init_app(app)
 
     _register_areas(app)
 
@@ -58,6 +61,7 @@ def _register_areas(app: Flask) -> None:
     from .core.errors import register_error_handlers
     from .core.nav import nav_items
     from .core.roles import Role
+    from .certificates import views as certificates_views
     from .curriculum import cli as curriculum_cli
     from .org import cli as org_cli
     from .org import views as org_views
@@ -68,9 +72,13 @@ def _register_areas(app: Flask) -> None:
     org_cli.register(lms_cli)
     training_views.init_app(app)
     curriculum_cli.register(lms_cli)
+    certificates_views.init_app(app)
     app.cli.add_command(lms_cli)
     register_error_handlers(app)
 
+    css = Path(app.static_folder or "", "css", "lms.css")
+    asset_version = hashlib.sha256(css.read_bytes()).hexdigest()[:10] if css.exists() else "0"
+
     @app.context_processor
     def _globals():
-        return {"nav_items": nav_items, "Role": Role}
+        return {"nav_items": nav_items, "Role": Role, "asset_version": asset_version}

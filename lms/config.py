@@ -62,6 +62,11 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LMS_LOGIN_RATE_LIMIT", "10 per minute")
 
     BOOTSTRAP_SERVE_LOCAL = True
+    # gzip for HTML, CSS, JSON and SVG (lesson pages must be light on a weak connection)
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "text/csv", "application/json", "image/svg+xml", "application/javascript"]
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_MIN_SIZE = 500
+    SEND_FILE_MAX_AGE_DEFAULT = 7 * 24 * 3600  # static files carry ?v= on change
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 

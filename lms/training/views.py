@@ -10,4 +10,6 @@ bp = Blueprint("learn", __name__, url_prefix="/learn", template_folder="template
 
 
 def init_app(app) -> None:
+    from . import views_officer  # noqa: F401  (officers' routes register on bp)
+
     app.register_blueprint(bp)

@@ -1,0 +1,1 @@
+"""Certificates: issued on completion, numbered per province and year, verifiable, revocable."""

@@ -1,0 +1,1 @@
+"""Officers' and trainers' views of learning progress (being written)."""
