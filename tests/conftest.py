@@ -18,7 +18,7 @@ from lms.config import TestingConfig
 from lms.core import clock
 from lms.extensions import db as _db
 
-pytest_plugins = ["tests.fixtures.org"]
+pytest_plugins = ["tests.fixtures.org", "tests.fixtures.certificates"]
 
 REQUIRE_ALL = os.environ.get("LMS_TEST_REQUIRE_ALL") == "1"
 
@@ -183,3 +183,20 @@ def csrf_token(html: str) -> str:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+@pytest.fixture
+def pg_app():
+    """A separate app on a fresh, migrated PostgreSQL database (for concurrency tests)."""
+    from flask_migrate import upgrade
+
+    need(bool(_pg_admin_url()), "LMS_TEST_POSTGRES_URL is not set (PostgreSQL tests)")
+    url = create_pg_database()
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+    drop_pg_database(url)

@@ -50,8 +50,11 @@ def settings_for(province: Unit) -> CertificateSettings:
             signer_name="",
             place=place,
         )
-        db.session.add(settings)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.add(settings)
+        except IntegrityError:  # created meanwhile by a concurrent issuer
+            settings = db.session.get(CertificateSettings, province.id)
     return settings
 
 
