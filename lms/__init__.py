@@ -26,7 +26,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ARG00
 
 
 def create_app(config: type | dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=True)
+    instance = (config.get("INSTANCE_PATH") if isinstance(config, dict) else None) or INSTANCE_DIR
+    app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)
@@ -34,7 +35,7 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
         app.config.from_object(config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key()
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
@@ -56,12 +57,12 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
 
 
 def _register_areas(app: Flask) -> None:
+    from .certificates import views as certificates_views
     from .core import views as core_views
     from .core.cli import lms_cli
     from .core.errors import register_error_handlers
     from .core.nav import nav_items
     from .core.roles import Role
-    from .certificates import views as certificates_views
     from .curriculum import cli as curriculum_cli
     from .org import cli as org_cli
     from .org import views as org_views
@@ -72,6 +73,8 @@ def _register_areas(app: Flask) -> None:
     org_cli.register(lms_cli)
     training_views.init_app(app)
     curriculum_cli.register(lms_cli)
+    from .certificates import views_bulk  # noqa: F401  (routes on the certificates blueprint)
+
     certificates_views.init_app(app)
     app.cli.add_command(lms_cli)
     register_error_handlers(app)

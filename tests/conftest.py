@@ -8,6 +8,7 @@ and ``LMS_TEST_POSTGRES_URL``); every test starts from empty tables.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 
 import pytest
@@ -82,9 +83,12 @@ def _database_url(tmp_path_factory) -> tuple[str, str | None]:
     return f"sqlite:///{path}", None
 
 
+_instance = tempfile.mkdtemp(prefix="lms-test-instance-")
+
+
 def make_app(url: str, **extra):
     config = {k: getattr(TestingConfig, k) for k in dir(TestingConfig) if k.isupper()}
-    config.update(SQLALCHEMY_DATABASE_URI=url, **extra)
+    config.update(SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=_instance, **extra)
     return create_app(config)
 
 
@@ -165,7 +169,7 @@ class Auth:
         )
 
     def logout(self):
-        page = self.client.get("/org/units")
+        page = self.client.get("/auth/password")  # any signed-in page carries the logout form's token
         token = csrf_token(page.get_data(as_text=True))
         return self.client.post("/auth/logout", data={"csrf_token": token})
 

@@ -41,10 +41,13 @@ def _context(cert: Certificate) -> dict:
     }
 
 
+def certificates_html(certs: Iterable[Certificate]) -> str:
+    return render_template("certificates/pdf.html", certs=[_context(c) for c in certs])
+
+
 def render_certificates(certs: Iterable[Certificate]) -> bytes:
     """One PDF with one A4 landscape page per certificate."""
-    html = render_template("certificates/pdf.html", certs=[_context(c) for c in certs])
-    return render_pdf(html)
+    return render_pdf(certificates_html(certs))
 
 
 def fingerprint(cert: Certificate) -> str:

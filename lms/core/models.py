@@ -68,3 +68,33 @@ class AuditLog(IdMixin, db.Model):
     @property
     def action_title(self) -> str:
         return self.ACTION_TITLES.get(self.action, self.action)
+
+
+class Job(IdMixin, db.Model):
+    """A background job (RQ when LMS_REDIS_URL is set, inline otherwise) and its progress."""
+
+    __tablename__ = "job"
+
+    kind: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued | running | done | failed
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    result_path: Mapped[str | None] = mapped_column(String(500))
+    result_name: Mapped[str | None] = mapped_column(String(200))
+    error: Mapped[str | None] = mapped_column(String(1000))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.now)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    STATUS_TITLES = {"queued": "Đang chờ", "running": "Đang xử lý", "done": "Hoàn tất", "failed": "Lỗi"}
+
+    @property
+    def percent(self) -> int:
+        if self.status == "done":
+            return 100
+        return (100 * self.done) // self.total if self.total else 0
+
+    @property
+    def status_title(self) -> str:
+        return self.STATUS_TITLES.get(self.status, self.status)

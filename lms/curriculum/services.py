@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -312,7 +313,7 @@ def read_program(directory: Path, root: Path | None = None) -> tuple[ProgramSpec
             if meta is None:
                 continue
             lessons.append(
-                LessonSpec(lslug, _text(meta["title"]), meta["minutes"], render_markdown(nfc(body) or ""), hashlib.sha256(raw).hexdigest())
+                LessonSpec(lslug, _text(meta["title"]), meta["minutes"], render_markdown(unicodedata.normalize("NFC", body)), hashlib.sha256(raw).hexdigest())
             )
         lesson_count += len(lessons)
         quiz = _read_quiz(reader, mdir / "quiz.yaml") if (mdir / "quiz.yaml").exists() else None

@@ -1,0 +1,97 @@
+"""Background jobs: RQ on Redis when ``LMS_REDIS_URL`` is set, inline otherwise.
+
+A job is a row in ``job`` (progress for the page that waits on it) plus a
+function registered here by name. Areas register their job functions with
+:func:`job`; :func:`start` queues or runs one; the function receives the
+:class:`Job` and reports progress with :func:`progress`.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+
+from flask import abort, current_app
+from flask_login import current_user
+
+from ..extensions import db
+from . import clock
+from .models import Job
+
+log = logging.getLogger(__name__)
+_registry: dict[str, Callable[[Job], None]] = {}
+
+
+def job(kind: str):
+    """Register ``func(job)`` as the runner of jobs of ``kind``."""
+
+    def decorator(func: Callable[[Job], None]):
+        _registry[kind] = func
+        return func
+
+    return decorator
+
+
+def start(kind: str, params: dict, user_id: int | None = None) -> Job:
+    """Create the job row, commit it, and queue it (RQ) or run it now (inline)."""
+    if kind not in _registry:
+        raise KeyError(kind)
+    row = Job(kind=kind, params=params, user_id=user_id, status="queued")
+    db.session.add(row)
+    db.session.commit()
+    redis_url = current_app.config.get("REDIS_URL")
+    if redis_url:
+        from redis import Redis
+        from rq import Queue
+
+        Queue("lms", connection=Redis.from_url(redis_url)).enqueue(run_in_worker, row.id, job_timeout=3600)
+    else:
+        run(row.id)
+    return row
+
+
+def run(job_id: int) -> None:
+    """Run a job in the current app context; commits its progress as it goes."""
+    row = db.session.get(Job, job_id)
+    if row is None or row.status not in ("queued", "running"):
+        return
+    row.status = "running"
+    db.session.commit()
+    try:
+        _registry[row.kind](row)
+    except Exception as exc:  # a job's failure is recorded, not raised into the page
+        db.session.rollback()
+        row = db.session.get(Job, job_id)
+        row.status = "failed"
+        row.error = f"{type(exc).__name__}: {exc}"[:1000]
+        row.finished_at = clock.now()
+        db.session.commit()
+        log.error("job %s failed: %s", job_id, traceback.format_exc())
+        return
+    row.status = "done"
+    row.finished_at = clock.now()
+    db.session.commit()
+
+
+def run_in_worker(job_id: int) -> None:  # pragma: no cover - runs inside `rq worker`
+    from .. import create_app
+
+    app = create_app()
+    with app.app_context():
+        run(job_id)
+
+
+def progress(row: Job, done: int, total: int | None = None) -> None:
+    row.done = done
+    if total is not None:
+        row.total = total
+    db.session.commit()
+
+
+def get_own_job(job_id: int) -> Job:
+    """A job of the current user (404 otherwise)."""
+    row = db.session.get(Job, job_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    return row
