@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from dateutil.relativedelta import relativedelta
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    event,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -276,6 +278,8 @@ class MediatorMembership(IdMixin, TimestampMixin, db.Model):
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
     decision_no: Mapped[str | None] = mapped_column(String(60))
     recognized_on: Mapped[dt.date] = mapped_column(Date)
+    #: recognized_on + 6 calendar months (the 6-month training rule); kept in step by an ORM event.
+    deadline: Mapped[dt.date | None] = mapped_column(Date, index=True)
     is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
     left_on: Mapped[dt.date | None] = mapped_column(Date)
     leave_decision_no: Mapped[str | None] = mapped_column(String(60))
@@ -299,6 +303,17 @@ class MediatorMembership(IdMixin, TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.is_active_on(clock.today())
+
+
+def training_deadline(recognized_on: dt.date) -> dt.date:
+    """Recognition date + 6 calendar months (31 Aug → 28/29 Feb), per DOMAIN.md."""
+    return recognized_on + relativedelta(months=6)
+
+
+@event.listens_for(MediatorMembership, "before_insert")
+@event.listens_for(MediatorMembership, "before_update")
+def _set_deadline(mapper, connection, target: MediatorMembership) -> None:  # noqa: ARG001
+    target.deadline = training_deadline(target.recognized_on) if target.recognized_on else None
 
 
 class TrainerAppointment(IdMixin, TimestampMixin, db.Model):
