@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import INSTANCE_DIR, Config, secret_key
 from .extensions import babel, bootstrap, compress, csrf, db, limiter, login_manager, migrate
@@ -45,6 +47,18 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     babel.init_app(app)
     bootstrap.init_app(app)
     compress.init_app(app)
+
+    @app.after_request
+    def _close_streamed_body(response):
+        # Flask-Compress swaps a streamed (file) body for a compressed one without closing the file
+        body = response.response
+        if response.is_streamed and hasattr(body, "close"):
+            response.call_on_close(body.close)
+        return response
+
+    proxies = int(os.environ.get("LMS_PROXY_COUNT", "0") or 0)
+    if proxies:  # behind a reverse proxy: trust its X-Forwarded-For/-Proto (rate limits per client, Secure cookies)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     _register_areas(app)
 

@@ -12,6 +12,7 @@ import tempfile
 import uuid
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from lms import create_app
@@ -19,7 +20,7 @@ from lms.config import TestingConfig
 from lms.core import clock
 from lms.extensions import db as _db
 
-pytest_plugins = ["tests.fixtures.org", "tests.fixtures.certificates"]
+pytest_plugins = ["tests.fixtures.org", "tests.fixtures.curriculum", "tests.fixtures.certificates"]
 
 REQUIRE_ALL = os.environ.get("LMS_TEST_REQUIRE_ALL") == "1"
 
@@ -92,12 +93,25 @@ def make_app(url: str, **extra):
     return create_app(config)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request starts with a clean ``g``: the test's app context is shared by every request,
+    and Flask-Login's cached user and Flask-WTF's CSRF token would otherwise leak between clients."""
+
+    def open(self, *args, **kwargs):
+        from flask import g
+
+        for key in ("_login_user", "csrf_token", "csrf_valid"):
+            g.pop(key, None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def _app(tmp_path_factory):
     from flask_migrate import upgrade
 
     url, pg = _database_url(tmp_path_factory)
     app = make_app(url)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()
     yield app

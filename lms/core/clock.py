@@ -32,6 +32,19 @@ def now() -> dt.datetime:
     return real
 
 
+#: Vietnam has one time zone, UTC+7, with no daylight saving.
+LOCAL_OFFSET = dt.timedelta(hours=7)
+
+
+def now_local() -> dt.datetime:
+    """Current local (Vietnam) wall-clock time, naive; its date follows :func:`today` when frozen."""
+    real = dt.datetime.now(dt.UTC).replace(tzinfo=None) + LOCAL_OFFSET
+    day = today()
+    if _override is not None or os.environ.get("LMS_TODAY"):
+        return dt.datetime.combine(day, real.time())
+    return real
+
+
 @contextlib.contextmanager
 def frozen(day: dt.date | str) -> Iterator[dt.date]:
     global _override

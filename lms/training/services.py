@@ -207,8 +207,11 @@ def evaluate(enrollment: Enrollment) -> bool:
     return True
 
 
-def complete(enrollment: Enrollment, program: Program, via: str, on: dt.date | None = None) -> None:
-    """Mark completed and send ``program_completed`` in the same transaction."""
+def complete(enrollment: Enrollment, program: Program, via: str, on: dt.date | None = None, **details) -> None:
+    """Mark completed and send ``program_completed`` in the same transaction.
+
+    ``details`` (``mode``, ``training_from``, ``training_to``, ``klass``) travel with the signal.
+    """
     enrollment.status = EnrollmentStatus.COMPLETED.value
     enrollment.completed_on = on or clock.today()
     enrollment.completed_program = program
@@ -222,6 +225,7 @@ def complete(enrollment: Enrollment, program: Program, via: str, on: dt.date | N
         program=program,
         completed_on=enrollment.completed_on,
         via=via,
+        **details,
     )
 
 

@@ -96,6 +96,14 @@ def _check_validity(valid_from: dt.date | None, valid_to: dt.date | None) -> Non
 
 def update_unit(unit: Unit, **fields) -> Unit:
     """Change a unit's attributes; a new parent moves its whole subtree (one UPDATE)."""
+    if "code" in fields:
+        code = (nfc(fields["code"]) or "").upper()
+        if not code:
+            raise ServiceError("Thiếu mã đơn vị.", "code")
+        other = unit_by_code(code)
+        if other is not None and other.id != unit.id:
+            raise ServiceError(f"Mã đơn vị «{code}» đã tồn tại.", "code")
+        fields["code"] = code
     if "name" in fields:
         fields["name"] = nfc(fields["name"]) or ""
         if not fields["name"]:
@@ -137,6 +145,7 @@ def end_unit(unit: Unit, valid_to: dt.date, successor: Unit | None = None) -> Un
     _check_validity(unit.valid_from, valid_to)
     unit.valid_to = valid_to
     unit.successor = successor
+    unit.successor_id = successor.id if successor is not None else None  # the column, so the audit row shows it
     audit.record(unit, "end")
     db.session.flush()
     return unit
@@ -193,6 +202,7 @@ def create_team(*, unit: Unit, name: str | None = None, established_on: dt.date 
     name = nfc(name) or f"Tổ hòa giải {unit.name}"
     team = Team(name=name, search_key=fold(name), unit=unit, established_on=established_on, implicit=implicit)
     db.session.add(team)
+    db.session.flush()  # foreign keys filled in, so the audit row shows them
     audit.record(team, "create")
     db.session.flush()
     return team
@@ -278,6 +288,7 @@ def create_person(
     person.set_name(name)
     person.set_ethnicity(nfc(ethnicity) or "Kinh")
     db.session.add(person)
+    db.session.flush()
     audit.record(person, "create")
     db.session.flush()
     return person
@@ -328,19 +339,28 @@ def recognize_mediator(
 ) -> MediatorMembership:
     if recognized_on > clock.today():
         raise ServiceError("Ngày công nhận không được sau ngày hôm nay.", "recognized_on")
+    if team.dissolved_on is not None and team.dissolved_on < recognized_on:
+        raise ServiceError(f"Tổ hòa giải đã giải thể từ ngày {team.dissolved_on:%d/%m/%Y}.", "team")
     overlapping = [m for m in person.memberships if m.team_id == team.id and (m.left_on is None or m.left_on >= recognized_on)]
     if overlapping:
         raise ServiceError("Người này đang là hòa giải viên của tổ này.", "team")
     m = MediatorMembership(person=person, team=team, recognized_on=recognized_on, decision_no=nfc(decision_no), is_leader=is_leader)
     db.session.add(m)
     if person.unit_id != team.unit_id and not any(x.is_active for x in person.memberships if x is not m):
-        person.unit = team.unit  # the person is registered where they mediate
+        person.unit_id = team.unit_id  # the person is registered where they mediate
+        person.unit = team.unit
+        audit.record(person, "update")
+    db.session.flush()
     audit.record(m, "create")
     db.session.flush()
     return m
 
 
 def update_membership(m: MediatorMembership, **fields) -> MediatorMembership:
+    if fields.get("recognized_on") is not None and fields["recognized_on"] > clock.today():
+        raise ServiceError("Ngày công nhận không được sau ngày hôm nay.", "recognized_on")
+    if "decision_no" in fields:
+        fields["decision_no"] = nfc(fields["decision_no"])
     for key, value in fields.items():
         setattr(m, key, value)
     if m.left_on is not None and m.left_on < m.recognized_on:
@@ -374,6 +394,7 @@ def appoint_trainer(
         raise ServiceError("Ngày kết thúc phải sau ngày bắt đầu.", "ended_on")
     a = TrainerAppointment(person=person, level=level, unit=unit, started_on=started_on, ended_on=ended_on, background=background)
     db.session.add(a)
+    db.session.flush()
     audit.record(a, "create")
     db.session.flush()
     return a
@@ -393,8 +414,11 @@ def add_legal_support(
 ) -> LegalSupport:
     if to_on is not None and to_on < from_on:
         raise ServiceError("Ngày kết thúc phải sau ngày bắt đầu.", "to_on")
+    if team.dissolved_on is not None and team.dissolved_on < from_on:
+        raise ServiceError(f"Tổ hòa giải đã giải thể từ ngày {team.dissolved_on:%d/%m/%Y}.", "team")
     s = LegalSupport(person=person, team=team, from_on=from_on, to_on=to_on, background=background)
     db.session.add(s)
+    db.session.flush()
     audit.record(s, "create")
     db.session.flush()
     return s

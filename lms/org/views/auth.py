@@ -16,7 +16,12 @@ from . import auth_bp
 
 
 def _safe_next(target: str | None) -> str | None:
+    """A local path to go to after signing in, or ``None`` (never another site: ``//evil.com``,
+    ``/\\evil.com``, ``https://…``, control characters)."""
     if not target:
+        return None
+    target = target.strip()
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -38,10 +43,11 @@ def login():
         else:
             db.session.commit()
             login_user(user, remember=form.remember.data)
+            target = _safe_next(request.args.get("next"))
             if user.must_change_password:
-                flash("Đây là lần đăng nhập đầu tiên bằng mật khẩu một lần. Hãy đặt mật khẩu mới.", "info")
-                return redirect(url_for("auth.change_password"))
-            return redirect(_safe_next(request.args.get("next")) or url_for("org.home"))
+                flash("Bạn đang dùng mật khẩu một lần. Hãy đặt mật khẩu mới để tiếp tục.", "info")
+                return redirect(url_for("auth.change_password", next=target) if target else url_for("auth.change_password"))
+            return redirect(target or url_for("org.home"))
     return render_template("auth/login.html", form=form)
 
 

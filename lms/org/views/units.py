@@ -1,20 +1,102 @@
-"""Home and the unit tree browser."""
+"""Home, the unit tree browser, and adding / editing / ending units."""
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
-from ...core import audit
+from ...core import audit, clock
 from ...core.access import get_scoped_or_404, login_required, roles_required, scoped
+from ...core.errors import ServiceError
 from ...core.pagination import paginate
-from ...core.roles import STAFF, Role
-from ...core.text import fold
+from ...core.roles import OFFICERS, STAFF, Role
+from ...core.text import fold, nfc
 from ...extensions import db
-from ..models import Team, Unit
+from ..forms.units import UnitEndForm, UnitForm, apply_service_error
+from ..models import ALLOWED_PARENTS, Team, Unit, UnitKind
 from ..services import roster
 from . import bp
+
+#: Above this many candidate units a form asks for a unit code instead of offering a select.
+PICKER_LIMIT = 200
+
+
+# --------------------------------------------------------------------------- helpers shared by the roster screens
+
+
+def can_change() -> bool:
+    """Officers change the roster; trainers only read it."""
+    return current_user.is_authenticated and current_user.role in OFFICERS
+
+
+def can_change_unit(unit: Unit) -> bool:
+    """Officers manage the units below their own (a system admin manages every unit)."""
+    return can_change() and (current_user.role == Role.SYSTEM_ADMIN or unit.id != current_user.unit_id)
+
+
+def child_kinds(parent: Unit | None) -> list[UnitKind]:
+    parent_kind = parent.kind if parent is not None else None
+    return [k for k in UnitKind if parent_kind in ALLOWED_PARENTS[k]]
+
+
+def scoped_unit_by_code(code: str | None, kinds=None) -> Unit | None:
+    code = (nfc(code) or "").upper()
+    if not code:
+        return None
+    stmt = scoped(select(Unit), Unit).where(Unit.code == code)
+    if kinds:
+        stmt = stmt.where(Unit.kind.in_(list(kinds)))
+    return db.session.scalar(stmt)
+
+
+def unit_label(u: Unit) -> str:
+    parent = f" – {u.parent.name}" if u.parent is not None else ""
+    return f"{u.name}{parent} ({u.code})"
+
+
+def setup_unit_picker(form, kinds, current: Unit | None = None, id_field: str = "unit_id", code_field: str = "unit_code") -> None:
+    """Keep a select of the (current) units in scope when there are few; else a unit-code text field.
+
+    The unused field is removed from the form.
+    """
+    today = clock.today()
+    stmt = scoped(select(Unit), Unit).where(Unit.kind.in_(list(kinds)), or_(Unit.valid_to.is_(None), Unit.valid_to >= today))
+    count = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    if count <= PICKER_LIMIT:
+        units = list(db.session.scalars(stmt.options(selectinload(Unit.parent)).order_by(Unit.path)))
+        if current is not None and all(u.id != current.id for u in units):
+            units.insert(0, current)
+        field = getattr(form, id_field)
+        field.choices = [("", "— Chọn —")] + [(str(u.id), unit_label(u)) for u in units]
+        if current is not None and not form.is_submitted():
+            field.data = str(current.id)
+        delattr(form, code_field)
+    else:
+        if current is not None and not form.is_submitted():
+            getattr(form, code_field).data = current.code
+        delattr(form, id_field)
+
+
+def picked_unit(form, kinds, id_field: str = "unit_id", code_field: str = "unit_code") -> Unit | None:
+    """The unit chosen in a picker set up by :func:`setup_unit_picker` (in scope), or ``None`` with a field error."""
+    field = getattr(form, id_field, None)
+    if field is not None:
+        unit = None
+        if str(field.data or "").isdigit():
+            unit = db.session.scalar(scoped(select(Unit), Unit).where(Unit.id == int(field.data), Unit.kind.in_(list(kinds))))
+        if unit is None:
+            field.errors = [*field.errors, "Hãy chọn một đơn vị trong danh sách."]
+        return unit
+    field = getattr(form, code_field)
+    unit = scoped_unit_by_code(field.data, kinds)
+    if unit is None:
+        field.errors = [*field.errors, f"Không tìm thấy đơn vị có mã «{field.data}» trong phạm vi quản lý của bạn."]
+    return unit
+
+
+# --------------------------------------------------------------------------- browsing
 
 
 @bp.route("/")
@@ -50,7 +132,8 @@ def unit(unit_id: int):
     if q:
         stmt = stmt.where(Unit.search_key.contains(fold(q), autoescape=True))
     page = paginate(stmt.order_by(Unit.name))
-    teams = db.session.scalars(scoped(select(Team), Team).where(Team.unit_id == unit.id).order_by(Team.name)).all()
+    # a village or commune has a handful of teams of its own
+    teams = db.session.scalars(scoped(select(Team), Team).where(Team.unit_id == unit.id).order_by(Team.name).limit(100)).all()
     # breadcrumb: the ancestors the user may open
     top = None if current_user.role == Role.SYSTEM_ADMIN else current_user.unit_id
     chain, node = [], (unit.parent if unit.id != top else None)
@@ -66,4 +149,136 @@ def unit(unit_id: int):
         chain=chain,
         q=q,
         history=audit.history(unit),
+        can_add_child=can_change() and unit.is_current and bool(child_kinds(unit)),
+        can_add_team=can_change() and unit.is_current and unit.kind in (UnitKind.VILLAGE, UnitKind.COMMUNE),
+        can_edit=can_change_unit(unit),
+    )
+
+
+# --------------------------------------------------------------------------- changing
+
+
+def _unit_form_page(form, parent: Unit | None, unit: Unit | None, cancel: str):
+    title = f"Sửa đơn vị: {unit.name}" if unit else (f"Thêm đơn vị trực thuộc {parent.name}" if parent else "Thêm tỉnh / thành phố")
+    return render_template("org/unit_form.html", form=form, title=title, parent=parent, unit=unit, cancel=cancel)
+
+
+def _add_unit(parent: Unit | None):
+    kinds = child_kinds(parent)
+    cancel = url_for("org.unit", unit_id=parent.id) if parent else url_for("org.units")
+    if not kinds:
+        flash(f"Không thể thêm đơn vị trực thuộc {parent.kind.title.lower()}.", "warning")
+        return redirect(cancel)
+    if parent is not None and not parent.is_current:
+        flash("Đơn vị này đã hết hiệu lực; không thể thêm đơn vị trực thuộc.", "warning")
+        return redirect(cancel)
+    form = UnitForm()
+    del form.parent_code
+    form.set_kinds(kinds)
+    if not form.is_submitted() and request.args.get("kind") in {k.value for k in kinds}:
+        form.kind.data = request.args["kind"]
+    if form.validate_on_submit():
+        try:
+            unit = roster.create_unit(
+                code=form.code.data,
+                name=form.name.data,
+                kind=UnitKind(form.kind.data),
+                parent=parent,
+                is_pilot=form.is_pilot.data,
+                ethnic_minority_area=form.ethnic_minority_area.data,
+                model_commune_year=form.model_commune_year.data,
+                valid_from=form.valid_from.data,
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc, {"parent": "kind"})
+        else:
+            db.session.commit()
+            flash(f"Đã thêm {unit.kind.title.lower()} «{unit.name}».", "success")
+            return redirect(url_for("org.unit", unit_id=unit.id))
+    return _unit_form_page(form, parent, None, cancel)
+
+
+@bp.route("/units/add", methods=["GET", "POST"])
+@roles_required(Role.SYSTEM_ADMIN)
+def unit_add_top():
+    return _add_unit(None)
+
+
+@bp.route("/units/<int:unit_id>/add", methods=["GET", "POST"])
+@roles_required(*OFFICERS)
+def unit_add(unit_id: int):
+    return _add_unit(get_scoped_or_404(Unit, unit_id))
+
+
+@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+@roles_required(*OFFICERS)
+def unit_edit(unit_id: int):
+    unit = get_scoped_or_404(Unit, unit_id)
+    if not can_change_unit(unit):
+        abort(403)
+    form = UnitForm(obj=unit)
+    del form.kind
+    if not form.is_submitted():
+        form.parent_code.data = unit.parent.code if unit.parent else ""
+    if form.validate_on_submit():
+        fields = {
+            "code": form.code.data,
+            "name": form.name.data,
+            "valid_from": form.valid_from.data,
+            "is_pilot": form.is_pilot.data,
+            "ethnic_minority_area": form.ethnic_minority_area.data,
+            "model_commune_year": form.model_commune_year.data,
+        }
+        parent_code = (nfc(form.parent_code.data) or "").upper()
+        ok = True
+        if unit.parent is not None and parent_code and parent_code != unit.parent.code:
+            new_parent = scoped_unit_by_code(parent_code)
+            if new_parent is None:
+                form.parent_code.errors = [f"Không tìm thấy đơn vị có mã «{parent_code}» trong phạm vi quản lý của bạn."]
+                ok = False
+            else:
+                fields["parent"] = new_parent
+        if ok:
+            try:
+                roster.update_unit(unit, **fields)
+            except ServiceError as exc:
+                db.session.rollback()
+                apply_service_error(form, exc, {"parent": "parent_code"})
+            else:
+                db.session.commit()
+                flash("Đã lưu thay đổi của đơn vị.", "success")
+                return redirect(url_for("org.unit", unit_id=unit.id))
+    return _unit_form_page(form, unit.parent, unit, url_for("org.unit", unit_id=unit.id))
+
+
+@bp.route("/units/<int:unit_id>/end", methods=["GET", "POST"])
+@roles_required(*OFFICERS)
+def unit_end(unit_id: int):
+    unit = get_scoped_or_404(Unit, unit_id)
+    if not can_change_unit(unit):
+        abort(403)
+    form = UnitEndForm()
+    if not form.is_submitted():
+        form.valid_to.data = unit.valid_to or clock.today()
+        form.successor_code.data = unit.successor.code if unit.successor else ""
+    if form.validate_on_submit():
+        successor = None
+        if form.successor_code.data:
+            successor = scoped_unit_by_code(form.successor_code.data)
+            if successor is None:
+                form.successor_code.errors = [f"Không tìm thấy đơn vị có mã «{form.successor_code.data}» trong phạm vi quản lý của bạn."]
+        if not form.successor_code.errors:
+            try:
+                roster.end_unit(unit, form.valid_to.data, successor)
+            except ServiceError as exc:
+                db.session.rollback()
+                apply_service_error(form, exc, {"successor": "successor_code"})
+            else:
+                db.session.commit()
+                flash(f"Đã ghi nhận «{unit.name}» hết hiệu lực từ ngày {unit.valid_to:%d/%m/%Y}.", "success")
+                return redirect(url_for("org.unit", unit_id=unit.id))
+    return render_template(
+        "org/unit_end.html", form=form, unit=unit, counts=roster.unit_counts([unit]).get(unit.id, {}),
+        cancel=url_for("org.unit", unit_id=unit.id),
     )
