@@ -76,6 +76,7 @@ def _register_areas(app: Flask) -> None:
     from .core.cli import lms_cli
     from .core.errors import register_error_handlers
     from .core.nav import nav_items
+    from .core.panels import panels
     from .core.roles import Role
     from .curriculum import cli as curriculum_cli
     from .org import cli as org_cli
@@ -98,4 +99,4 @@ def _register_areas(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        return {"nav_items": nav_items, "Role": Role, "asset_version": asset_version}
+        return {"nav_items": nav_items, "Role": Role, "asset_version": asset_version, "panels": panels}
