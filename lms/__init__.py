@@ -88,7 +88,10 @@ def _register_areas(app: Flask) -> None:
     org_cli.register(lms_cli)
     training_views.init_app(app)
     curriculum_cli.register(lms_cli)
-    from .certificates import views_bulk  # noqa: F401  (routes on the certificates blueprint)
+    from .certificates import cli as certificates_cli
+    from .certificates import views_bulk, views_deadlines  # noqa: F401  (routes on the certificates blueprint)
+
+    certificates_cli.register(lms_cli)
 
     certificates_views.init_app(app)
     app.cli.add_command(lms_cli)

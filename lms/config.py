@@ -45,6 +45,7 @@ class Config:
     SMTP_FROM = os.environ.get("LMS_SMTP_FROM", "lms@localhost")
     CONTENT_DIR = os.environ.get("LMS_CONTENT_DIR", str(BASE_DIR / "course_content"))
     PAGE_SIZE = int(os.environ.get("LMS_PAGE_SIZE", "50"))
+    PDF_CACHE_DIR = os.environ.get("LMS_PDF_CACHE_DIR") or None  # default: instance/cache/pdf
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024  # uploads (roster spreadsheets)
 
     # Sessions: signed cookies, HttpOnly, SameSite=Lax; Secure behind HTTPS.

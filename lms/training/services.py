@@ -81,6 +81,8 @@ def record_access(person: Person, kind: str = MaterialAccess.ONLINE, on: dt.date
     row = MaterialAccess(person=person, kind=kind, accessed_on=on, note=note, recorded_by_id=by.id if by else None)
     db.session.add(row)
     db.session.flush()
+    if kind == MaterialAccess.PRINTED:
+        audit.record(row, "create")
     return row
 
 

@@ -38,7 +38,7 @@ NO_PERSON = (
 
 
 def init_app(app) -> None:
-    from . import views_officer  # noqa: F401  (officers' routes register on bp)
+    from . import views_classes, views_notifications, views_officer  # noqa: F401  (routes register on bp)
 
     app.register_blueprint(bp)
 
