@@ -73,6 +73,7 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
 def _register_areas(app: Flask) -> None:
     from .certificates import views as certificates_views
     from .core import views as core_views
+    from .core.audit import audit_value, field_title
     from .core.cli import lms_cli
     from .core.errors import register_error_handlers
     from .core.nav import nav_items
@@ -103,3 +104,6 @@ def _register_areas(app: Flask) -> None:
     @app.context_processor
     def _globals():
         return {"nav_items": nav_items, "Role": Role, "asset_version": asset_version, "panels": panels}
+
+    # globals (not context): imported macros see these too
+    app.jinja_env.globals.update(field_title=field_title, audit_value=audit_value)

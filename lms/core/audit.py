@@ -89,3 +89,42 @@ def history(obj, limit: int = 100) -> list[AuditLog]:
         .limit(limit)
     )
     return list(db.session.scalars(stmt))
+
+
+#: Vietnamese titles of the fields that audit rows name (shown in "Lịch sử thay đổi").
+FIELD_TITLES = {
+    "code": "Mã", "name": "Tên", "kind": "Cấp", "parent_id": "Đơn vị cấp trên", "is_pilot": "Điểm chỉ đạo",
+    "ethnic_minority_area": "Vùng đồng bào DTTS", "model_commune_year": "Năm đạt xã điển hình", "valid_from": "Hiệu lực từ",
+    "valid_to": "Hiệu lực đến", "successor_id": "Đơn vị kế thừa", "successor": "Đơn vị kế thừa", "depth": "Cấp độ",
+    "unit_id": "Đơn vị", "unit": "Đơn vị", "established_on": "Ngày thành lập", "dissolved_on": "Ngày giải thể", "implicit": "Tạo tự động",
+    "full_name": "Họ và tên", "gender": "Giới tính", "birth_year": "Năm sinh", "birth_date": "Ngày sinh", "ethnicity": "Dân tộc",
+    "is_minority": "Người DTTS", "phone": "Số điện thoại", "email": "Thư điện tử", "person_id": "Người", "team_id": "Tổ hòa giải",
+    "decision_no": "Số quyết định công nhận", "recognized_on": "Ngày công nhận", "deadline": "Hạn bồi dưỡng", "is_leader": "Tổ trưởng",
+    "left_on": "Ngày thôi", "leave_decision_no": "Số quyết định thôi", "leave_reason": "Lý do thôi", "leave_note": "Ghi chú",
+    "level": "Cấp", "background": "Nguồn", "started_on": "Ngày bắt đầu", "ended_on": "Ngày kết thúc", "from_on": "Từ ngày",
+    "to_on": "Đến ngày", "username": "Tên đăng nhập", "role": "Vai trò", "is_active": "Đang hoạt động",
+    "must_change_password": "Phải đổi mật khẩu", "status": "Trạng thái", "serial": "Số hiệu", "holder_name": "Họ và tên trên giấy",
+    "holder_birth_year": "Năm sinh trên giấy", "issued_on": "Ngày cấp", "revoked_on": "Ngày thu hồi", "revoke_reason": "Lý do thu hồi",
+    "replaced_by": "Được thay bằng", "program_code": "Chương trình", "completed_on": "Ngày hoàn thành", "score": "Điểm",
+    "passed": "Đạt", "withdraw_reason": "Lý do rút", "title": "Tên lớp", "capacity": "Sĩ số tối đa", "venue": "Địa điểm",
+    "starts_on": "Ngày bắt đầu", "ends_on": "Ngày kết thúc", "mode": "Hình thức", "accessed_on": "Ngày nhận", "note": "Ghi chú",
+}
+
+
+def field_title(key: str) -> str:
+    return FIELD_TITLES.get(key, key)
+
+
+_VALUE_TITLES = {True: "có", False: "không", None: "—", "male": "Nam", "female": "Nữ"}
+
+
+def audit_value(value: Any) -> str:
+    """A stored audit value as an officer reads it (dates dd/mm/yyyy, booleans có/không)."""
+    if isinstance(value, bool) or value is None:
+        return _VALUE_TITLES[value]
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    return str(_VALUE_TITLES.get(value, value)) if isinstance(value, str) else str(value)

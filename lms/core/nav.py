@@ -16,23 +16,26 @@ class NavItem:
     endpoint: str
     roles: tuple[Role, ...]
     order: int = 50
+    #: Endpoint prefixes under which this entry shows as active (default: its own endpoint).
+    match: tuple[str, ...] = ()
 
-    @property
-    def prefix(self) -> str:
-        return self.endpoint.rsplit(".", 1)[0] + "."
+    def active_for(self, endpoint: str | None) -> bool:
+        return bool(endpoint) and any(endpoint.startswith(m) for m in (self.match or (self.endpoint,)))
 
 
 _items: list[NavItem] = []
 
 
-def register_nav(title: str, endpoint: str, roles, order: int = 50) -> None:
-    item = NavItem(title, endpoint, tuple(roles), order)
+def register_nav(title: str, endpoint: str, roles, order: int = 50, match: tuple[str, ...] = ()) -> None:
+    item = NavItem(title, endpoint, tuple(roles), order, tuple(match))
     if item not in _items:
         _items.append(item)
 
 
 def nav_items() -> list[dict]:
+    from flask import request
+
     if not current_user.is_authenticated:
         return []
     items = sorted((i for i in _items if current_user.role in i.roles), key=lambda i: i.order)
-    return [{"title": i.title, "url": url_for(i.endpoint), "prefix": i.endpoint} for i in items]
+    return [{"title": i.title, "url": url_for(i.endpoint), "active": i.active_for(request.endpoint)} for i in items]

@@ -29,7 +29,7 @@ from .models import EnrollmentStatus, QuizAttempt
 
 bp = Blueprint("learn", __name__, url_prefix="/learn", template_folder="templates")
 
-register_nav("Học tập", "learn.home", ALL_ROLES, order=5)
+register_nav("Học tập", "learn.home", ALL_ROLES, order=5, match=("learn.home", "learn.program", "learn.lesson", "learn.quiz", "learn.attempt"))
 
 NO_PERSON = (
     "Tài khoản của bạn chưa được gắn với một hòa giải viên (hoặc người học) trong danh sách, "

@@ -67,7 +67,7 @@ def test_team_create_update_end(client, auth, tree, make_user, db):
     assert log[2].changes == {"dissolved_on": [None, "2026-01-01"]}
     assert all(r.actor == user.username for r in log)
     html = client.get(f"/org/teams/{team.id}").get_data(as_text=True)
-    assert "Tổ Kiểm Tra → Tổ Kiểm Tra Hai" in html and "2026-01-01" in html
+    assert "Tổ Kiểm Tra → Tổ Kiểm Tra Hai" in html and "01/01/2026" in html  # dates shown as officers write them
 
 
 def test_person_create_and_update(client, auth, tree, make_user, db):

@@ -37,5 +37,5 @@ def init_app(app) -> None:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(bp)
-    register_nav("Đơn vị", "org.units", STAFF, order=10)
+    register_nav("Đơn vị", "org.units", STAFF, order=10, match=("org.unit", "org.team"))
     _ = (OFFICERS, Role)

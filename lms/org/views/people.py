@@ -36,7 +36,7 @@ from ..services import roster
 from . import bp
 from .units import PICKER_LIMIT, can_change, picked_unit, scoped_unit_by_code, setup_unit_picker
 
-register_nav("Người", "org.people", STAFF, order=20)
+register_nav("Người", "org.people", STAFF, order=20, match=("org.people", "org.person", "org.membership", "org.appointment", "org.support"))
 
 ROLE_FILTERS = {
     "": "Mọi vai trò",
