@@ -60,7 +60,7 @@ def settings_for(province: Unit) -> CertificateSettings:
 
 def update_settings(settings: CertificateSettings, **fields) -> CertificateSettings:
     for key, value in fields.items():
-        setattr(settings, key, nfc(value) if isinstance(value, str) else value)
+        setattr(settings, key, (nfc(value) or "") if isinstance(value, str) else value)
     if not settings.serial_prefix or not settings.serial_prefix.replace("-", "").isalnum():
         raise ServiceError("Tiền tố số hiệu chỉ gồm chữ cái và chữ số.", "serial_prefix")
     db.session.flush()
@@ -267,6 +267,7 @@ def record_external(
     cert.basis = nfc(basis)
     if nfc(issuer):
         cert.issuer_name = nfc(issuer)
+    audit.record(cert, "update")  # the paper serial, issuer and reference, set after the create row
     db.session.flush()
     return cert
 

@@ -63,6 +63,8 @@ class AuditLog(IdMixin, db.Model):
         "reset_password": "Đặt lại mật khẩu",
         "disable": "Khóa tài khoản",
         "enable": "Mở khóa tài khoản",
+        "revoke": "Thu hồi",
+        "replace": "Được cấp lại (thay thế)",
     }
 
     @property

@@ -7,6 +7,7 @@ import datetime as dt
 from dateutil.relativedelta import relativedelta
 from flask_login import UserMixin
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     DateTime,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     event,
     select,
 )
@@ -426,3 +428,72 @@ class User(UserMixin, IdMixin, TimestampMixin, db.Model):
     @property
     def scope_path(self) -> str:
         return self.unit.path
+
+
+# --------------------------------------------------------------------------- plans, case statistics, API tokens
+
+
+class Plan(IdMixin, TimestampMixin, db.Model):
+    """A province's plan implementing the 2024–2030 scheme (e.g. Kế hoạch 146/KH-UBND of Cần Thơ).
+
+    Loaded from ``lms/reports/plans/*.yaml``; the targets may be edited by the province admin.
+    """
+
+    __tablename__ = "plan"
+
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))  # the province
+    number: Mapped[str] = mapped_column(String(60))
+    title: Mapped[str] = mapped_column(String(300))
+    issued_on: Mapped[dt.date] = mapped_column(Date)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    #: phases, review years and each figure's target (see the YAML files for the shape)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    source_hash: Mapped[str] = mapped_column(String(64), default="")
+
+    unit: Mapped[Unit] = relationship()
+
+    @classmethod
+    def scope_clause(cls, path: str):
+        return cls.unit_id.in_(_unit_ids_in(path))
+
+    def target(self, code: str) -> dict:
+        return (self.data.get("targets") or {}).get(code) or {}
+
+
+class CaseStat(IdMixin, TimestampMixin, db.Model):
+    """A team's mediation cases in a quarter (sổ theo dõi hoạt động hòa giải)."""
+
+    __tablename__ = "case_stat"
+    __table_args__ = (UniqueConstraint("team_id", "year", "quarter"), Index("ix_case_stat_year", "year"))
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    quarter: Mapped[int] = mapped_column(Integer)
+    received: Mapped[int] = mapped_column(Integer, default=0)  # every case handled in the quarter, new and carried over
+    successful: Mapped[int] = mapped_column(Integer, default=0)
+    unsuccessful: Mapped[int] = mapped_column(Integer, default=0)
+    open: Mapped[int] = mapped_column(Integer, default=0)
+
+    team: Mapped[Team] = relationship()
+
+    @classmethod
+    def scope_clause(cls, path: str):
+        return cls.team_id.in_(select(Team.id).where(Team.scope_clause(path)))
+
+
+class ApiToken(IdMixin, db.Model):
+    """A personal API token: scoped like its owner; only its hash is stored."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (Index("ix_api_token_user_id", "user_id"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))  # shown so the owner can tell tokens apart
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.now)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()
