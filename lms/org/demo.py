@@ -45,6 +45,7 @@ from .models import (
     Unit,
     UnitKind,
     User,
+    training_deadline,
 )
 from .services import accounts, roster
 
@@ -400,6 +401,7 @@ class DemoBuilder:
                 "team_id": v.team.id,
                 "decision_no": team_decision if own else self.next_decision(),
                 "recognized_on": d0 if own else _day_between(rng, d0, self.end),
+                "deadline": None,  # set from recognized_on when inserted (bulk inserts skip the ORM event)
                 "is_leader": k == 0,
                 "left_on": None,
                 "leave_decision_no": None,
@@ -477,6 +479,9 @@ class DemoBuilder:
         ):
             for n in range(0, len(rows), BATCH):
                 batch = [{**{k: v for k, v in row.items() if k != "person"}, "person_id": ids[row["person"]]} for row in rows[n:n + BATCH]]
+                if model is MediatorMembership:
+                    for row in batch:
+                        row["deadline"] = training_deadline(row["recognized_on"])
                 db.session.execute(insert(model), batch)
         return ids
 

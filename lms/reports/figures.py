@@ -1,0 +1,434 @@
+"""The plan's figures (B1 … I) for a unit U as of a date D (year Y for H and I), in aggregate SQL.
+
+Definitions: ``shared/DOMAIN.md`` ("The figures"); each function's docstring restates its own.
+Every figure is computed for U and for each unit one level below it with a fixed
+number of queries, whatever the number of units: rows are mapped to "buckets"
+(U and its children) by ranges of the units' materialized paths, and grouped.
+
+Merged units: at D, the children of U are the units valid on D; a unit that was
+merged (``valid_to`` < D, ``successor``) counts inside its successor from then on,
+so a bucket is its own path range plus the ranges of its predecessors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import Integer, String, and_, case, exists, func, literal, or_, select, union_all
+from sqlalchemy.orm import aliased
+
+from ..certificates.models import Certificate
+from ..core import clock
+from ..extensions import db
+from ..org.models import (
+    CaseStat,
+    Gender,
+    LegalSupport,
+    MediatorMembership,
+    Person,
+    Plan,
+    Team,
+    TrainerAppointment,
+    TrainerLevel,
+    Unit,
+    UnitKind,
+)
+from ..training.models import MaterialAccess
+
+CODES = ("B1", "B2", "C", "D", "Đ", "E1", "E2", "E3", "G", "H", "I")
+MEDIATOR_PROGRAM = "hgv"
+TRAINER_PROGRAM = "thv"
+
+STATUS_TITLES = {"met": "Đạt", "not_met": "Chưa đạt", "not_applicable": "Không áp dụng"}
+
+
+@dataclass
+class Figure:
+    code: str
+    numerator: int | None
+    denominator: int | None
+    target: float | None
+    value: float | None = None
+    status: str = "not_applicable"
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.denominator:
+            self.value, self.status = None, "not_applicable"
+            return
+        self.value = round(100.0 * (self.numerator or 0) / self.denominator, 1)
+        if self.target is None:
+            self.status = "not_applicable"
+        else:
+            self.status = "met" if 100.0 * (self.numerator or 0) >= self.target * self.denominator else "not_met"
+
+    @property
+    def status_title(self) -> str:
+        return STATUS_TITLES[self.status]
+
+    def as_dict(self) -> dict:
+        return {"numerator": self.numerator, "denominator": self.denominator, "value": self.value, "target": self.target, "status": self.status}
+
+
+def not_applicable(code: str, target: float | None, note: str = "") -> Figure:
+    return Figure(code, None, None, target, note=note)
+
+
+@dataclass
+class UnitFigures:
+    unit: Unit
+    figures: dict[str, Figure] = field(default_factory=dict)
+
+
+@dataclass
+class Coverage:
+    unit: Unit
+    day: dt.date
+    year: int
+    plan: Plan | None
+    root: UnitFigures
+    children: list[UnitFigures]
+
+    @property
+    def figures(self) -> dict[str, Figure]:
+        return self.root.figures
+
+    def as_dict(self) -> dict:
+        return {
+            "unit": self.unit.code,
+            "unit_name": self.unit.name,
+            "date": self.day.isoformat(),
+            "year": self.year,
+            "figures": {code: f.as_dict() for code, f in self.root.figures.items()},
+            "children": [
+                {"unit": c.unit.code, "name": c.unit.name, "figures": {code: f.as_dict() for code, f in c.figures.items()}} for c in self.children
+            ],
+        }
+
+
+# --------------------------------------------------------------------------- buckets (U and its children, by path ranges)
+
+
+def _valid_on(model, day: dt.date):
+    return and_(or_(model.valid_from.is_(None), model.valid_from <= day), or_(model.valid_to.is_(None), model.valid_to >= day))
+
+
+def _ranges(unit: Unit, predecessors: dict[int, list[Unit]], day: dt.date) -> list[tuple[str, str]]:
+    """The unit's own path range plus those of the units merged into it before ``day`` (transitively)."""
+    out, stack, seen = [], [unit], set()
+    while stack:
+        u = stack.pop()
+        if u.id in seen:
+            continue
+        seen.add(u.id)
+        out.append((u.path, u.path[:-1] + "0"))
+        stack.extend(p for p in predecessors.get(u.id, []) if p.valid_to is not None and p.valid_to < day)
+    return out
+
+
+def _predecessors() -> dict[int, list[Unit]]:
+    merged: dict[int, list[Unit]] = defaultdict(list)
+    for u in db.session.scalars(select(Unit).where(Unit.successor_id.is_not(None))):
+        merged[u.successor_id].append(u)
+    return merged
+
+
+def children_on(unit: Unit, day: dt.date) -> list[Unit]:
+    return list(db.session.scalars(select(Unit).where(Unit.parent_id == unit.id, _valid_on(Unit, day)).order_by(Unit.name)))
+
+
+class Buckets:
+    """``(bucket id, lo, hi)`` rows as a SQL subquery, and the units that fall in each bucket."""
+
+    def __init__(self, buckets: list[tuple[int, list[tuple[str, str]]]]):
+        self.rows = [(bid, lo, hi) for bid, ranges in buckets for lo, hi in ranges]
+        self.ids = [bid for bid, _ in buckets]
+
+    def subquery(self):
+        parts = [select(literal(bid, Integer).label("bucket"), literal(lo, String).label("lo"), literal(hi, String).label("hi")) for bid, lo, hi in self.rows]
+        return union_all(*parts).subquery("buckets") if len(parts) > 1 else parts[0].subquery("buckets")
+
+    def units(self):
+        """``(bucket, unit_id)`` for every unit inside a bucket's ranges."""
+        b = self.subquery()
+        path = Unit.path
+        lo, hi = b.c.lo, b.c.hi
+        if db.session.get_bind().dialect.name == "postgresql":
+            path, lo, hi = path.collate("C"), lo.collate("C"), hi.collate("C")
+        return select(b.c.bucket, Unit.id.label("unit_id")).join(Unit, and_(path >= lo, path < hi)).subquery("bucket_units")
+
+
+# --------------------------------------------------------------------------- conditions
+
+
+def _membership_active(day: dt.date):
+    m = MediatorMembership
+    return and_(m.recognized_on <= day, or_(m.left_on.is_(None), m.left_on >= day))
+
+
+def _team_active(day: dt.date):
+    return and_(or_(Team.established_on.is_(None), Team.established_on <= day), or_(Team.dissolved_on.is_(None), Team.dissolved_on >= day))
+
+
+def _appointment_active(day: dt.date):
+    a = TrainerAppointment
+    return and_(a.started_on <= day, or_(a.ended_on.is_(None), a.ended_on >= day))
+
+
+def _certified(person_id, program: str, day: dt.date, by: object | None = None):
+    """EXISTS a certificate of ``program`` valid on ``day`` (issued on or before, not revoked by then)."""
+    cond = [Certificate.person_id == person_id, Certificate.program_code == program, Certificate.valid_on(day)]
+    if by is not None:
+        cond.append(Certificate.issued_on <= by)
+    return exists(select(Certificate.id).where(*cond))
+
+
+def _rows(stmt) -> dict[int, tuple]:
+    return {row[0]: tuple(row[1:]) for row in db.session.execute(stmt)}
+
+
+# --------------------------------------------------------------------------- the figures
+
+
+def _people_figures(bu, day: dt.date, pilot_only: bool = False) -> dict[int, tuple[int, int, int]]:
+    """Per bucket: active mediators (people), those trained (hgv), those who accessed the materials."""
+    village, commune = aliased(Unit), aliased(Unit)
+    people = (
+        select(bu.c.bucket, MediatorMembership.person_id)
+        .join(Team, Team.unit_id == bu.c.unit_id)
+        .join(MediatorMembership, MediatorMembership.team_id == Team.id)
+        .where(_membership_active(day))
+    )
+    if pilot_only:
+        people = (
+            people.join(village, village.id == Team.unit_id)
+            .outerjoin(commune, commune.id == village.parent_id)
+            .where(or_(village.is_pilot.is_(True), and_(village.kind == UnitKind.VILLAGE, commune.is_pilot.is_(True))))
+        )
+    p = people.distinct().subquery("people")
+    trained = _certified(p.c.person_id, MEDIATOR_PROGRAM, day)
+    accessed = exists(select(MaterialAccess.id).where(MaterialAccess.person_id == p.c.person_id, MaterialAccess.accessed_on <= day))
+    stmt = select(
+        p.c.bucket, func.count(), func.sum(case((trained, 1), else_=0)), func.sum(case((accessed, 1), else_=0))
+    ).group_by(p.c.bucket)
+    return _rows(stmt)
+
+
+def _e3(bu, day: dt.date, plan_start: dt.date) -> dict[int, tuple[int, int]]:
+    """Per bucket: memberships recognized on/after the plan's start with deadline ≤ D (not left before it),
+    and those certified on or before their deadline."""
+    m = MediatorMembership
+    left_before = and_(m.left_on.is_not(None), m.left_on < m.deadline)
+    on_time = _certified(m.person_id, MEDIATOR_PROGRAM, day, by=m.deadline)
+    stmt = (
+        select(bu.c.bucket, func.count(m.id), func.sum(case((on_time, 1), else_=0)))
+        .join(Team, Team.unit_id == bu.c.unit_id)
+        .join(m, m.team_id == Team.id)
+        .where(m.recognized_on >= plan_start, m.deadline <= day, ~left_before)
+        .group_by(bu.c.bucket)
+    )
+    return _rows(stmt)
+
+
+def _teams(bu, day: dt.date) -> dict[int, tuple[int, int, int]]:
+    """Per bucket: active teams, those meeting composition (D), those with an active legal supporter (Đ)."""
+    m = MediatorMembership
+    comp = (
+        select(
+            m.team_id.label("team_id"),
+            func.count(m.id).label("n"),
+            func.sum(case((Person.gender == Gender.FEMALE, 1), else_=0)).label("women"),
+            func.sum(case((Person.is_minority.is_(True), 1), else_=0)).label("minority"),
+        )
+        .join(Person, Person.id == m.person_id)
+        .where(_membership_active(day))
+        .group_by(m.team_id)
+        .subquery("composition")
+    )
+    village, parent = aliased(Unit), aliased(Unit)
+    minority_required = or_(village.ethnic_minority_area.is_(True), and_(village.kind == UnitKind.VILLAGE, parent.ethnic_minority_area.is_(True)))
+    meets = and_(
+        func.coalesce(comp.c.n, 0) >= 3,
+        func.coalesce(comp.c.women, 0) >= 1,
+        or_(~minority_required, func.coalesce(comp.c.minority, 0) >= 1),
+    )
+    supported = exists(
+        select(LegalSupport.id).where(
+            LegalSupport.team_id == Team.id, LegalSupport.from_on <= day, or_(LegalSupport.to_on.is_(None), LegalSupport.to_on >= day)
+        )
+    )
+    stmt = (
+        select(bu.c.bucket, func.count(Team.id), func.sum(case((meets, 1), else_=0)), func.sum(case((supported, 1), else_=0)))
+        .join(Team, Team.unit_id == bu.c.unit_id)
+        .join(village, village.id == Team.unit_id)
+        .outerjoin(parent, parent.id == village.parent_id)
+        .outerjoin(comp, comp.c.team_id == Team.id)
+        .where(_team_active(day))
+        .group_by(bu.c.bucket)
+    )
+    return _rows(stmt)
+
+
+def _trainers(bu, day: dt.date) -> dict[int, tuple[int, int]]:
+    """Per bucket: active trainers (people whose appointment unit is inside) and those trained (thv)."""
+    t = (
+        select(bu.c.bucket, TrainerAppointment.person_id)
+        .join(TrainerAppointment, TrainerAppointment.unit_id == bu.c.unit_id)
+        .where(_appointment_active(day))
+        .distinct()
+        .subquery("trainers")
+    )
+    trained = _certified(t.c.person_id, TRAINER_PROGRAM, day)
+    return _rows(select(t.c.bucket, func.count(), func.sum(case((trained, 1), else_=0))).group_by(t.c.bucket))
+
+
+def _cases(bu, year: int) -> dict[int, tuple[int, int]]:
+    """Per bucket: successful and unsuccessful cases of teams inside, in year Y."""
+    stmt = (
+        select(bu.c.bucket, func.sum(CaseStat.successful), func.sum(CaseStat.unsuccessful))
+        .join(Team, Team.unit_id == bu.c.unit_id)
+        .join(CaseStat, CaseStat.team_id == Team.id)
+        .where(CaseStat.year == year)
+        .group_by(bu.c.bucket)
+    )
+    return _rows(stmt)
+
+
+def _units_of_kind(kind: UnitKind, ranges: list[tuple[str, str]], day: dt.date) -> list[Unit]:
+    cond = or_(*[and_(Unit.path >= lo, Unit.path < hi) for lo, hi in ranges])
+    return list(db.session.scalars(select(Unit).where(Unit.kind == kind, _valid_on(Unit, day), cond).order_by(Unit.path)))
+
+
+def _inside(unit: Unit, ranges: list[tuple[str, str]]) -> bool:
+    return any(lo <= unit.path < hi for lo, hi in ranges)
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def plan_for(unit: Unit) -> Plan | None:
+    province_id = unit.ancestor_ids[0]
+    return db.session.scalar(select(Plan).where(Plan.unit_id == province_id).order_by(Plan.start_date.desc()).limit(1))
+
+
+def _target(plan: Plan | None, code: str, unit: Unit | None = None) -> float | None:
+    if plan is None:
+        return None
+    t = plan.target(code)
+    if not t:
+        return None
+    if code == "H" and unit is not None and unit.is_pilot and t.get("pilot_threshold") is not None:
+        return float(t["pilot_threshold"])
+    return float(t["threshold"])
+
+
+def coverage(unit: Unit, day: dt.date | None = None, year: int | None = None, plan: Plan | None = None) -> Coverage:
+    """Every figure for ``unit`` and each unit one level below it, as of ``day`` (year ``year`` for H and I)."""
+    day = day or clock.today()
+    year = year or day.year
+    plan = plan or plan_for(unit)
+    plan_start = plan.start_date if plan else dt.date(2024, 1, 1)
+    predecessors = _predecessors()
+    children = children_on(unit, day)
+    spec = [(unit.id, _ranges(unit, predecessors, day))] + [(c.id, _ranges(c, predecessors, day)) for c in children]
+    ranges = dict(spec)
+    buckets = Buckets(spec)
+    bu = buckets.units()
+
+    people = _people_figures(bu, day)
+    pilot_people = _people_figures(bu, day, pilot_only=True)
+    e3 = _e3(bu, day, plan_start)
+    teams = _teams(bu, day)
+    trainers = _trainers(bu, day)
+    cases = _cases(bu, year)
+
+    # B1 and B2: per district / province, trainers of that level against ceil(active teams / N)
+    districts = _units_of_kind(UnitKind.DISTRICT, ranges[unit.id], day) if unit.kind in (UnitKind.PROVINCE, UnitKind.DISTRICT) else []
+    level_units = districts + ([unit] if unit.kind == UnitKind.PROVINCE else [])
+    level_teams, level_trainers = _level_counts(level_units, predecessors, day)
+    year_end = dt.date(year, 12, 31)
+    communes = _units_of_kind(UnitKind.COMMUNE, ranges[unit.id], year_end)
+
+    def figures_for(u: Unit) -> dict[str, Figure]:
+        bid, r = u.id, ranges[u.id]
+        f: dict[str, Figure] = {}
+        # B1
+        ds = [d for d in districts if _inside(d, r)] if u.kind in (UnitKind.PROVINCE, UnitKind.DISTRICT) else []
+        if ds:
+            per = plan.target("B1").get("teams_per_trainer", 80) if plan else 80
+            meeting = sum(1 for d in ds if level_trainers.get(d.id, 0) >= math.ceil(level_teams.get(d.id, 0) / per))
+            f["B1"] = Figure("B1", meeting, len(ds), _target(plan, "B1"))
+        else:
+            f["B1"] = not_applicable("B1", _target(plan, "B1"), "Không có đơn vị cấp huyện")
+        # B2
+        if u.kind == UnitKind.PROVINCE and u.id in level_teams:
+            per = plan.target("B2").get("teams_per_trainer", 100) if plan else 100
+            f["B2"] = Figure("B2", level_trainers.get(u.id, 0), math.ceil(level_teams[u.id] / per), _target(plan, "B2"))
+        else:
+            f["B2"] = not_applicable("B2", _target(plan, "B2"), "Chỉ áp dụng cho cấp tỉnh")
+        n, trained = trainers.get(bid, (0, 0))
+        f["C"] = Figure("C", trained or 0, n, _target(plan, "C"))
+        total, meets, supported = teams.get(bid, (0, 0, 0))
+        f["D"] = Figure("D", meets or 0, total, _target(plan, "D"))
+        f["Đ"] = Figure("Đ", supported or 0, total, _target(plan, "Đ"))
+        active, trained, accessed = people.get(bid, (0, 0, 0))
+        f["E1"] = Figure("E1", trained or 0, active, _target(plan, "E1"))
+        pa, pt, _ = pilot_people.get(bid, (0, 0, 0))
+        f["E2"] = Figure("E2", pt or 0, pa, _target(plan, "E2"))
+        due, on_time = e3.get(bid, (0, 0))
+        f["E3"] = Figure("E3", on_time or 0, due, _target(plan, "E3"))
+        f["G"] = Figure("G", accessed or 0, active, _target(plan, "G"))
+        ok, failed = cases.get(bid, (0, 0))
+        f["H"] = Figure("H", ok or 0, (ok or 0) + (failed or 0), _target(plan, "H", u))
+        f["I"] = _figure_i(u, r, districts, communes, year, plan)
+        return f
+
+    root = UnitFigures(unit, figures_for(unit))
+    kids = [UnitFigures(c, figures_for(c)) for c in children]
+    return Coverage(unit, day, year, plan, root, kids)
+
+
+def _level_counts(level_units: list[Unit], predecessors, day: dt.date) -> tuple[dict[int, int], dict[int, int]]:
+    """Active teams inside each district/province, and its active trainers of the matching level."""
+    if not level_units:
+        return {}, {}
+    spec = [(u.id, _ranges(u, predecessors, day)) for u in level_units]
+    bu = Buckets(spec).units()
+    teams = {k: v[0] for k, v in _rows(
+        select(bu.c.bucket, func.count(Team.id)).join(Team, Team.unit_id == bu.c.unit_id).where(_team_active(day)).group_by(bu.c.bucket)
+    ).items()}
+    level = case((Unit.kind == UnitKind.PROVINCE, TrainerLevel.PROVINCE.value), else_=TrainerLevel.DISTRICT.value)
+    trainers = {k: v[0] for k, v in _rows(
+        select(TrainerAppointment.unit_id, func.count(func.distinct(TrainerAppointment.person_id)))
+        .join(Unit, Unit.id == TrainerAppointment.unit_id)
+        .where(TrainerAppointment.unit_id.in_([u.id for u in level_units]), _appointment_active(day), TrainerAppointment.level == level)
+        .group_by(TrainerAppointment.unit_id)
+    ).items()}
+    for u in level_units:
+        teams.setdefault(u.id, 0)
+    return teams, trainers
+
+
+def _figure_i(u: Unit, r, districts: list[Unit], communes: list[Unit], year: int, plan: Plan | None) -> Figure:
+    """I: per district, model communes / communes ≥ target; figure = districts meeting / districts.
+    Where there are no districts, over the unit (province) itself. Not applicable below a district."""
+    target = _target(plan, "I")
+    if u.kind not in (UnitKind.PROVINCE, UnitKind.DISTRICT):
+        return not_applicable("I", target, "Đo theo cấp huyện hoặc cấp tỉnh")
+
+    def ratio_ok(cs: list[Unit]) -> tuple[int, int]:
+        recognized = sum(1 for c in cs if c.model_commune_year is not None and c.model_commune_year <= year)
+        return recognized, len(cs)
+
+    ds = [d for d in districts if _inside(d, r)] if u.kind == UnitKind.PROVINCE else []
+    if ds:
+        meeting = 0
+        for d in ds:
+            rec, n = ratio_ok([c for c in communes if c.path.startswith(d.path)])
+            meeting += bool(n) and target is not None and 100 * rec >= target * n
+        return Figure("I", meeting, len(ds), 100.0 if target is not None else None, note="Số huyện đạt / số huyện")
+    rec, n = ratio_ok([c for c in communes if _inside(c, r)])
+    return Figure("I", rec, n, target)
