@@ -82,6 +82,7 @@ def _register_areas(app: Flask) -> None:
     from .curriculum import cli as curriculum_cli
     from .org import cli as org_cli
     from .org import views as org_views
+    from .reports import cli as reports_cli
     from .training import views as training_views
 
     app.register_blueprint(core_views.bp)
@@ -90,11 +91,14 @@ def _register_areas(app: Flask) -> None:
     training_views.init_app(app)
     curriculum_cli.register(lms_cli)
     from .certificates import cli as certificates_cli
+    from .certificates import demo as certificates_demo
     from .certificates import views_bulk, views_deadlines  # noqa: F401  (routes on the certificates blueprint)
 
     certificates_cli.register(lms_cli)
 
     certificates_views.init_app(app)
+    reports_cli.register(lms_cli)
+    certificates_demo.register(lms_cli)
     app.cli.add_command(lms_cli)
     register_error_handlers(app)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
 
 from .text import fold_key, nfc
 
@@ -188,7 +189,7 @@ def template_xlsx(columns: Sequence[Column], sheet_title: str = "Mẫu") -> byte
     ws.append([c.example for c in columns])
     for idx, col in enumerate(columns, start=1):
         cell = ws.cell(row=1, column=idx)
-        cell.font = cell.font.copy(bold=True, color="C00000" if col.required else "000000")
+        cell.font = Font(bold=True, color="C00000" if col.required else "000000")
         ws.column_dimensions[cell.column_letter].width = max(14, len(col.header) + 4)
     buf = io.BytesIO()
     wb.save(buf)

@@ -1,0 +1,58 @@
+"""``flask lms units|mediators|trainers|supporters import FILE [--dry-run]``: roster imports from the command line.
+
+The command line acts for the whole installation (no scope). Exit status 1 and one line per bad
+row when the file is bad; nothing is written unless the whole file is good.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from ..extensions import db
+from .services.imports import KINDS, run_import
+
+
+def _import_command(kind: str) -> click.Command:
+    spec = KINDS[kind]
+
+    @click.command("import", help=f"Import {kind} from an .xlsx or .csv file ({spec.title}).")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--dry-run", is_flag=True, help="Check the whole file and report; write nothing.")
+    def command(file: Path, dry_run: bool) -> None:
+        with file.open("rb") as stream:
+            try:
+                result = run_import(kind, stream, file.name, None, dry_run=dry_run)
+            except Exception:
+                db.session.rollback()
+                raise
+        if not result.ok:
+            db.session.rollback()
+            if result.file_error:
+                click.echo(result.file_error, err=True)
+            for error in result.errors:
+                click.echo(str(error), err=True)
+            if result.errors:
+                click.echo(f"{len(result.errors)} lỗi ở {result.bad_rows} dòng (trên {result.rows} dòng). Không có dữ liệu nào được ghi.", err=True)
+            raise SystemExit(1)
+        if dry_run:
+            db.session.rollback()
+            click.echo(f"Chạy thử: {result.rows} dòng hợp lệ. Chưa ghi gì.")
+        else:
+            db.session.commit()
+            click.echo(f"Đã nhập {result.rows} dòng.")
+        for line in result.summary():
+            click.echo(line)
+
+    return command
+
+
+def register(group: AppGroup) -> None:
+    for kind, spec in KINDS.items():
+        sub = group.commands.get(kind)
+        if sub is None:
+            sub = AppGroup(kind, help=f"{spec.title}.")
+            group.add_command(sub)
+        sub.add_command(_import_command(kind))

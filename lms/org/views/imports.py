@@ -1,0 +1,187 @@
+"""Roster imports: template downloads, upload + dry run (kiểm tra), then the real import (nhập).
+
+The uploaded file is kept under ``instance/uploads/`` (or ``IMPORT_UPLOAD_DIR``) between the check and the import, named by
+the uploader's id and a random token; it is deleted after a successful import, and files older
+than a day are swept on every upload.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+import time
+from pathlib import Path
+
+from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from ...core.access import roles_required, user_scope_path
+from ...core.nav import register_nav
+from ...core.roles import OFFICERS
+from ...core.spreadsheet import template_csv, template_xlsx
+from ...extensions import db
+from ..forms.imports import TOKEN_PATTERN, ImportConfirmForm, ImportUploadForm
+from ..services.imports import ENTITY_TITLES, KINDS, run_import
+from . import bp
+
+register_nav("Nhập dữ liệu", "org.imports", OFFICERS, order=80)
+
+#: How many bad rows the result page shows (the CSV download has them all).
+ERRORS_SHOWN = 1000
+MAX_AGE_SECONDS = 24 * 3600
+FILE_SLUGS = {"units": "don-vi", "mediators": "hoa-giai-vien", "trainers": "tap-huan-vien", "supporters": "nguoi-ho-tro-phap-ly"}
+
+
+def _spec(kind: str):
+    spec = KINDS.get(kind)
+    if spec is None:
+        abort(404)
+    return spec
+
+
+def _scope():
+    """The importer's unit, or ``None`` for a system administrator (everywhere)."""
+    return None if user_scope_path() is None else current_user.unit
+
+
+def _upload_dir() -> Path:
+    path = Path(current_app.config.get("IMPORT_UPLOAD_DIR") or Path(current_app.instance_path) / "uploads")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _sweep(directory: Path) -> None:
+    limit = time.time() - MAX_AGE_SECONDS  # wall clock: file ages
+    for old in directory.glob("import-*"):
+        try:
+            if old.stat().st_mtime < limit:
+                old.unlink()
+        except OSError:
+            continue
+
+
+def _stored(kind: str, token: str) -> Path:
+    """The file this user uploaded under ``token`` (404 for anything else)."""
+    if not re.fullmatch(TOKEN_PATTERN, token):
+        abort(404)
+    for ext in (".xlsx", ".csv"):
+        path = _upload_dir() / f"import-{kind}-{current_user.id}-{token}{ext}"
+        if path.is_file():
+            return path
+    abort(404)
+
+
+def _index(forms: dict | None = None, status: int = 200):
+    forms = forms or {}
+    for kind in KINDS:
+        forms.setdefault(kind, ImportUploadForm(prefix=kind, formdata=None))
+    return render_template("org/imports.html", kinds=KINDS, forms=forms), status
+
+
+def _result(spec, result, token: str | None, filename: str | None, status: int = 200):
+    return (
+        render_template(
+            "org/import_result.html",
+            spec=spec,
+            result=result,
+            token=token,
+            filename=filename,
+            entity_titles=ENTITY_TITLES,
+            errors=result.errors[:ERRORS_SHOWN],
+            confirm_form=ImportConfirmForm(data={"token": token}) if token else None,
+            upload_form=ImportUploadForm(prefix=spec.key, formdata=None),
+        ),
+        status,
+    )
+
+
+@bp.route("/imports")
+@roles_required(*OFFICERS)
+def imports():
+    return _index()
+
+
+@bp.route("/imports/<kind>/template.<fmt>")
+@roles_required(*OFFICERS)
+def import_template(kind: str, fmt: str):
+    spec = _spec(kind)
+    name = f"mau-nhap-{FILE_SLUGS[kind]}.{fmt}"
+    if fmt == "xlsx":
+        body = template_xlsx(spec.columns, spec.title)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif fmt == "csv":
+        body, mimetype = template_csv(spec.columns), "text/csv; charset=utf-8"
+    else:
+        abort(404)
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@bp.route("/imports/<kind>", methods=["POST"])
+@roles_required(*OFFICERS)
+def import_check(kind: str):
+    """Upload and dry run: every bad row, or what the import would create."""
+    spec = _spec(kind)
+    form = ImportUploadForm(prefix=kind)
+    if not form.validate_on_submit():
+        return _index({kind: form}, 400)
+    upload = form.file.data
+    filename = Path(upload.filename or "").name
+    ext = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
+    directory = _upload_dir()
+    _sweep(directory)
+    token = secrets.token_urlsafe(24)
+    path = directory / f"import-{kind}-{current_user.id}-{token}{ext}"
+    upload.save(path)
+    with path.open("rb") as stream:
+        result = run_import(kind, stream, path.name, _scope(), dry_run=True)
+    db.session.rollback()
+    if result.file_error:
+        path.unlink(missing_ok=True)
+        return _result(spec, result, None, filename, 422)
+    return _result(spec, result, token, filename, 200 if result.ok else 422)
+
+
+@bp.route("/imports/<kind>/run", methods=["POST"])
+@roles_required(*OFFICERS)
+def import_run(kind: str):
+    """The real import of a checked file: all rows in one transaction, or nothing."""
+    spec = _spec(kind)
+    form = ImportConfirmForm()
+    if not form.validate_on_submit():
+        flash("Yêu cầu nhập dữ liệu không hợp lệ. Hãy tải tệp lên lại.", "danger")
+        return redirect(url_for("org.imports"))
+    path = _stored(kind, form.token.data)
+    with path.open("rb") as stream:
+        result = run_import(kind, stream, path.name, _scope(), dry_run=False)
+    if not result.ok:
+        db.session.rollback()
+        flash("Dữ liệu đã thay đổi từ lúc kiểm tra và tệp không còn hợp lệ. Không có dữ liệu nào được ghi.", "danger")
+        return _result(spec, result, form.token.data if result.errors else None, None, 422)
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    flash(f"Đã nhập {result.rows} dòng ({spec.title.lower()}). " + "; ".join(result.summary()) + ".", "success")
+    return redirect(url_for("org.imports"))
+
+
+@bp.route("/imports/<kind>/<token>/errors.csv")
+@roles_required(*OFFICERS)
+def import_errors(kind: str, token: str):
+    """Every bad row of a checked file, as CSV (the page shows the first ones)."""
+    _spec(kind)
+    path = _stored(kind, token)
+    with path.open("rb") as stream:
+        result = run_import(kind, stream, path.name, _scope(), dry_run=True)
+    db.session.rollback()
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["Dòng", "Cột", "Lỗi"])
+    if result.file_error:
+        writer.writerow(["", "", result.file_error])
+    for e in result.errors:
+        writer.writerow([e.row, e.column, e.message])
+    body = ("\ufeff" + buf.getvalue()).encode("utf-8")
+    return Response(
+        body, mimetype="text/csv; charset=utf-8", headers={"Content-Disposition": f"attachment; filename=loi-nhap-{FILE_SLUGS[kind]}.csv"}
+    )
