@@ -51,3 +51,14 @@ def login(page, base: str, username: str, password: str = "matkhau-123") -> None
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+
+
+@pytest.fixture
+def desktop_page(browser):
+    """A 1280×800 page (an officer's computer). Use this, not pytest-playwright's ``page``:
+    that one pulls in pytest-base-url, whose session fixture warns under pytest 9."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="vi-VN", accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
