@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core import clock
 from ..core.models import IdMixin, TimestampMixin
 from ..curriculum.models import Program
 from ..extensions import db
-from ..org.models import Person, Unit, User
+from ..org.models import Person, PersonScoped, Unit, User
 
 
 class CertificateSettings(db.Model):
@@ -40,7 +40,7 @@ class SerialCounter(db.Model):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Certificate(IdMixin, TimestampMixin, db.Model):
+class Certificate(PersonScoped, IdMixin, TimestampMixin, db.Model):
     __tablename__ = "certificate"
     __table_args__ = (
         UniqueConstraint("serial"),
@@ -90,14 +90,6 @@ class Certificate(IdMixin, TimestampMixin, db.Model):
     issuing_unit: Mapped[Unit] = relationship()
     replaced_by: Mapped[Certificate | None] = relationship(remote_side="Certificate.id")
     revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
-
-    @classmethod
-    def scope_clause(cls, path: str):
-        return cls.person_id.in_(select(Person.id).where(Person.scope_clause(path)))
-
-    @classmethod
-    def owner_clause(cls, person_id: int | None):
-        return cls.person_id == person_id
 
     @classmethod
     def valid_on(cls, day: dt.date):

@@ -266,6 +266,20 @@ class Person(IdMixin, TimestampMixin, db.Model):
         return str(self.birth_year or "")
 
 
+class PersonScoped:
+    """Rows that belong to a person: in a unit's scope when the person is; a mediator sees their own."""
+
+    person_id: Mapped[int]
+
+    @classmethod
+    def scope_clause(cls, path: str):
+        return cls.person_id.in_(select(Person.id).where(Person.scope_clause(path)))
+
+    @classmethod
+    def owner_clause(cls, person_id: int | None):
+        return cls.person_id == person_id
+
+
 class MediatorMembership(IdMixin, TimestampMixin, db.Model):
     """A mediator's membership of a team: from recognition to leaving."""
 

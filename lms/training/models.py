@@ -12,7 +12,7 @@ from ..core import clock
 from ..core.models import IdMixin, TitledEnum
 from ..curriculum.models import Program, Quiz
 from ..extensions import db
-from ..org.models import Person, Unit, User
+from ..org.models import Person, PersonScoped, Unit, User
 
 
 class EnrollmentStatus(TitledEnum):
@@ -24,11 +24,7 @@ class EnrollmentStatus(TitledEnum):
 EnrollmentStatus.TITLES = {"enrolled": "Đang học", "completed": "Đã hoàn thành", "withdrawn": "Đã rút"}
 
 
-def _person_scope(column, path: str):
-    return column.in_(select(Person.id).where(Person.scope_clause(path)))
-
-
-class Enrollment(IdMixin, db.Model):
+class Enrollment(PersonScoped, IdMixin, db.Model):
     """A person's enrollment in a program (by code: it follows the program's versions)."""
 
     __tablename__ = "enrollment"
@@ -51,20 +47,12 @@ class Enrollment(IdMixin, db.Model):
     completed_program: Mapped[Program | None] = relationship()
     enrolled_by: Mapped[User | None] = relationship()
 
-    @classmethod
-    def scope_clause(cls, path: str):
-        return _person_scope(cls.person_id, path)
-
-    @classmethod
-    def owner_clause(cls, person_id: int | None):
-        return cls.person_id == person_id
-
     @property
     def status_title(self) -> str:
         return EnrollmentStatus(self.status).title
 
 
-class LessonView(IdMixin, db.Model):
+class LessonView(PersonScoped, IdMixin, db.Model):
     """The first time a person opened a lesson (by program code and lesson slug, so it survives new versions)."""
 
     __tablename__ = "lesson_view"
@@ -75,16 +63,8 @@ class LessonView(IdMixin, db.Model):
     lesson_slug: Mapped[str] = mapped_column(String(120))
     first_opened_at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.now)
 
-    @classmethod
-    def scope_clause(cls, path: str):
-        return _person_scope(cls.person_id, path)
 
-    @classmethod
-    def owner_clause(cls, person_id: int | None):
-        return cls.person_id == person_id
-
-
-class QuizAttempt(IdMixin, db.Model):
+class QuizAttempt(PersonScoped, IdMixin, db.Model):
     """Every submission of a quiz is kept."""
 
     __tablename__ = "quiz_attempt"
@@ -104,16 +84,8 @@ class QuizAttempt(IdMixin, db.Model):
 
     quiz: Mapped[Quiz] = relationship()
 
-    @classmethod
-    def scope_clause(cls, path: str):
-        return _person_scope(cls.person_id, path)
 
-    @classmethod
-    def owner_clause(cls, person_id: int | None):
-        return cls.person_id == person_id
-
-
-class MaterialAccess(IdMixin, db.Model):
+class MaterialAccess(PersonScoped, IdMixin, db.Model):
     """Access to the materials (figure G): the first lesson or attachment opened online, or the printed set received."""
 
     __tablename__ = "material_access"
@@ -131,14 +103,6 @@ class MaterialAccess(IdMixin, db.Model):
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.now)
 
     person: Mapped[Person] = relationship()
-
-    @classmethod
-    def scope_clause(cls, path: str):
-        return _person_scope(cls.person_id, path)
-
-    @classmethod
-    def owner_clause(cls, person_id: int | None):
-        return cls.person_id == person_id
 
     @property
     def kind_title(self) -> str:
@@ -251,7 +215,7 @@ class ClassSession(IdMixin, db.Model):
         return dt.datetime.combine(self.on, self.ends_at)
 
 
-class ClassEnrollment(IdMixin, db.Model):
+class ClassEnrollment(PersonScoped, IdMixin, db.Model):
     """A person in a class, their result, and whether the class's rule was met."""
 
     __tablename__ = "class_enrollment"
@@ -273,14 +237,6 @@ class ClassEnrollment(IdMixin, db.Model):
 
     klass: Mapped[TrainingClass] = relationship(back_populates="enrollments")
     person: Mapped[Person] = relationship()
-
-    @classmethod
-    def scope_clause(cls, path: str):
-        return _person_scope(cls.person_id, path)
-
-    @classmethod
-    def owner_clause(cls, person_id: int | None):
-        return cls.person_id == person_id
 
     @property
     def status_title(self) -> str:

@@ -38,6 +38,8 @@ SCOPED_ARGS = {
     "certificate_id": "certificate",
     "cert_id": "certificate",
     "attempt_id": "attempt",
+    "class_id": "klass",
+    "session_id": "session",
 }
 #: Arguments that address content or files, not records in anyone's scope.
 UNSCOPED_ARGS = {"code", "slug", "filename", "kind", "fmt", "token", "quiz_id", "module_slug", "job_id", "program_code", "lesson_slug"}
@@ -55,6 +57,8 @@ class Bundle:
     user: object
     certificate: object
     attempt: object | None = None
+    klass: object | None = None
+    session: object | None = None
 
 
 def _attempt(person, quiz):
@@ -77,6 +81,18 @@ def _quiz(make_program):
     _db.session.add(module)
     _db.session.flush()
     return module.quiz
+
+
+def _class(commune, person):
+    from lms.training import classes
+
+    klass = classes.create_class(
+        title=f"Lớp tập huấn {commune.name}", program_code="hgv", unit=commune, mode="in_person", starts_on=dt.date(2025, 3, 1),
+        ends_on=dt.date(2025, 3, 2), capacity=30, venue="Hội trường UBND",
+    )
+    session = classes.add_session(klass, dt.date(2025, 3, 1), dt.time(8, 0), dt.time(11, 0), "Kiến thức chung")
+    classes.enroll(klass, [person])
+    return klass, session
 
 
 def _bundle(place, trainer_unit, make_person, make_user, make_certificate, name):
@@ -111,6 +127,10 @@ def world(db, tree, make_person, make_user, make_certificate, make_program):
     )
     for b in (w.C1, w.C2, w.C3, w.CQ, w.C1b):
         b.attempt = _attempt(b.person, quiz)
+    for b in (w.C1, w.C2, w.C3, w.CQ):
+        b.klass, b.session = _class(b.commune, b.person)
+    # the neighbour is not in C1's class: the first mediator's own class is not theirs
+    w.C1b.klass, w.C1b.session = _class(tree.C1, w.C1b.person)
     trainer_person = make_person(tree.P, name="Tập huấn viên tỉnh")
     roster.appoint_trainer(person=trainer_person, level=TrainerLevel.PROVINCE, unit=tree.P, started_on=dt.date(2024, 1, 1))
     w.users = {
