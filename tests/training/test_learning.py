@@ -337,7 +337,7 @@ def test_nav_has_hoc_tap_for_every_role(db, client, auth, tree, program, learner
     for user in (learner, officer):
         auth.login(user.username)
         html = client.get("/learn/").get_data(as_text=True)
-        assert re.search(r'<a class="nav-link active" href="/learn/">Học tập</a>', html)
+        assert re.search(r'<a class="nav-link active" aria-current="page" href="/learn/">Học tập</a>', html)
         logout(client)
 
 
