@@ -12,6 +12,8 @@ import os
 from collections.abc import Iterator
 
 _override: dt.date | None = None
+#: Vietnam has one time zone, UTC+7, with no daylight saving.
+LOCAL_OFFSET = dt.timedelta(hours=7)
 
 
 def today() -> dt.date:
@@ -20,20 +22,16 @@ def today() -> dt.date:
     value = os.environ.get("LMS_TODAY")
     if value:
         return dt.date.fromisoformat(value.strip())
-    return dt.date.today()
+    # the date in Vietnam (UTC+7), whatever the server's time zone
+    return (dt.datetime.now(dt.UTC) + LOCAL_OFFSET).date()
 
 
 def now() -> dt.datetime:
     """Current UTC timestamp; its date follows :func:`today` when frozen."""
     real = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    day = today()
-    if day != real.date():
-        return dt.datetime.combine(day, real.time())
+    if _override is not None or os.environ.get("LMS_TODAY"):
+        return dt.datetime.combine(today(), real.time())
     return real
-
-
-#: Vietnam has one time zone, UTC+7, with no daylight saving.
-LOCAL_OFFSET = dt.timedelta(hours=7)
 
 
 def now_local() -> dt.datetime:

@@ -13,10 +13,22 @@ from lms.core import clock
 LMS_DIR = Path(__file__).resolve().parents[2] / "lms"
 
 
-def test_today_is_the_system_date_by_default(monkeypatch):
+def _vietnam_date() -> dt.date:
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=7)).date()
+
+
+def test_today_is_the_date_in_vietnam_by_default(monkeypatch):
     monkeypatch.delenv("LMS_TODAY", raising=False)
-    before = dt.date.today()
-    assert clock.today() in {before, dt.date.today()}
+    before = _vietnam_date()
+    assert clock.today() in {before, _vietnam_date()}
+
+
+def test_now_is_utc_and_now_local_is_vietnam_time(monkeypatch):
+    monkeypatch.delenv("LMS_TODAY", raising=False)
+    utc = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    assert abs((clock.now() - utc).total_seconds()) < 5
+    assert abs((clock.now_local() - utc - dt.timedelta(hours=7)).total_seconds()) < 5
+    assert clock.now_local().date() in {clock.today(), _vietnam_date()}
 
 
 def test_lms_today_sets_the_date(monkeypatch):
