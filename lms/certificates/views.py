@@ -24,6 +24,7 @@ from ..extensions import db, limiter
 from ..org.forms.units import apply_service_error
 from ..org.models import Person, Unit, UnitKind
 from ..org.services import roster
+from . import imports as _imports  # noqa: F401  (registers the "certificates" import kind)
 from . import services  # noqa: F401  (connects the program_completed receiver)
 from .forms import ExternalForm, ReissueForm, RevokeForm, SettingsForm
 from .models import Certificate
@@ -447,3 +448,21 @@ def _certificates_panel(person: Person):
 
 
 register_panel("person", _certificates_panel, order=30)
+
+
+def _completion_panel(person_and_code):
+    """On the learner's result and program pages: the certificate just issued, to download at once."""
+    person, code = person_and_code
+    if person is None or not current_user.is_authenticated:
+        return None
+    cert = db.session.scalar(
+        scoped(select(Certificate), Certificate)
+        .where(Certificate.person_id == person.id, Certificate.program_code == code, Certificate.revoked_on.is_(None),
+               Certificate.replaced_by_id.is_(None))
+        .order_by(Certificate.issued_on.desc())
+        .limit(1)
+    )
+    return render_template("certificates/_completion_panel.html", cert=cert) if cert else None
+
+
+register_panel("program_completed", _completion_panel)

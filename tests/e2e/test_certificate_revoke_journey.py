@@ -9,11 +9,7 @@ import pytest
 from lms.core.roles import Role
 from tests.e2e.conftest import login
 
-pytestmark = [
-    pytest.mark.e2e,
-    # Flask-Compress drops the file handle of a compressed (streamed) static response without closing it (see test_learning_journey).
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning", "ignore::ResourceWarning"),
-]
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture

@@ -16,11 +16,7 @@ from lms.org.services import roster
 from tests.e2e.conftest import login
 from tests.fixtures import curriculum as curriculum_fixtures
 
-pytestmark = [
-    pytest.mark.e2e,
-    # Flask-Compress drops the file handle of a compressed (streamed) static response without closing it (see test_learning_journey).
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning", "ignore::ResourceWarning"),
-]
+pytestmark = pytest.mark.e2e
 
 program_dir = curriculum_fixtures.program_dir
 program = curriculum_fixtures.program

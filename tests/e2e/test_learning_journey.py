@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
 
 from lms.core.roles import Role
 from lms.training import services
 from tests.e2e.conftest import login
 from tests.fixtures import curriculum as curriculum_fixtures
 
-pytestmark = [
-    pytest.mark.e2e,
-    # Flask-Compress drops the file handle of a compressed (streamed) static response without closing it;
-    # remove these two once the app closes it (see the learn-ui report).
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning", "ignore::ResourceWarning"),
-]
+pytestmark = pytest.mark.e2e
 
 program_dir = curriculum_fixtures.program_dir
 program = curriculum_fixtures.program
@@ -48,7 +46,7 @@ def answer(page, quiz, right: bool) -> None:
     page.wait_for_load_state()
 
 
-def test_mediator_continues_reads_fails_then_passes_and_the_bar_moves(live_server, phone_page, mediator, program):
+def test_mediator_continues_reads_fails_then_passes_and_the_bar_moves(live_server, phone_page, mediator, program, db):
     page = phone_page
     final = program.final_module.quiz
     login(page, live_server, mediator.username)
@@ -93,6 +91,27 @@ def test_mediator_continues_reads_fails_then_passes_and_the_bar_moves(live_serve
     answer(page, final, right=True)
     assert "Chúc mừng! Bạn đã hoàn thành chương trình" in page.locator(".alert-success").first.inner_text()
     assert "100 điểm" in page.locator(".result").inner_text()
+    # the certificate is there at once, to download
+    issued = page.locator(".certificate-issued")
+    assert "Giấy chứng nhận của bạn đã được cấp" in issued.inner_text()
+    with page.expect_download() as download:
+        issued.locator("a:has-text('Tải giấy chứng nhận')").click()
+    pdf = download.value
+    assert pdf.suggested_filename.endswith(".pdf")
+    with open(pdf.path(), "rb") as fh:
+        text = "".join(p.extract_text() for p in PdfReader(fh).pages)
+    assert unicodedata.normalize("NFC", text).count(mediator.person.full_name) == 1
+    # the QR's URL, opened without login, says it is valid
+    from lms.certificates.models import Certificate
+
+    db.session.rollback()
+    cert = db.session.scalar(select(Certificate).where(Certificate.person_id == mediator.person_id))
+    anonymous = page.context.browser.new_context(viewport={"width": 360, "height": 740})
+    check = anonymous.new_page()
+    check.goto(f"{live_server}/verify/{cert.verification_code}")
+    assert "Còn hiệu lực" in check.locator("main").inner_text()
+    assert mediator.person.full_name in check.locator("main").inner_text()
+    anonymous.close()
     page.click("a:has-text('Làm lại')")
     assert page.locator("table.attempts tbody tr").count() == 2
 

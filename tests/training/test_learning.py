@@ -370,9 +370,6 @@ def test_opening_the_last_lesson_shows_the_completion_banner(db, client, auth, p
     assert bar_value(html) == 100
 
 
-# Flask-Compress drops the file handle of a compressed static response without closing it
-# (ResourceWarning at garbage collection); see the report. Collected here so it stays in this test.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning", "ignore::ResourceWarning")
 def test_lesson_page_is_light(db, client, auth, program, learner):
     db.session.commit()
     auth.login(learner.username)
