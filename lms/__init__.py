@@ -82,7 +82,9 @@ def _register_areas(app: Flask) -> None:
     from .curriculum import cli as curriculum_cli
     from .org import cli as org_cli
     from .org import views as org_views
+    from .reports import api as reports_api
     from .reports import cli as reports_cli
+    from .reports import views as reports_views
     from .training import views as training_views
 
     app.register_blueprint(core_views.bp)
@@ -95,9 +97,14 @@ def _register_areas(app: Flask) -> None:
     from .certificates import views_bulk, views_deadlines  # noqa: F401  (routes on the certificates blueprint)
 
     certificates_cli.register(lms_cli)
+    from .certificates import certificates_cli as certificates_group_cli
+
+    certificates_group_cli.register(lms_cli)
 
     certificates_views.init_app(app)
     reports_cli.register(lms_cli)
+    reports_views.init_app(app)
+    reports_api.init_app(app)
     certificates_demo.register(lms_cli)
     app.cli.add_command(lms_cli)
     register_error_handlers(app)

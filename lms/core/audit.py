@@ -108,6 +108,8 @@ FIELD_TITLES = {
     "replaced_by": "Được thay bằng", "program_code": "Chương trình", "completed_on": "Ngày hoàn thành", "score": "Điểm",
     "passed": "Đạt", "withdraw_reason": "Lý do rút", "title": "Tên lớp", "capacity": "Sĩ số tối đa", "venue": "Địa điểm",
     "starts_on": "Ngày bắt đầu", "ends_on": "Ngày kết thúc", "mode": "Hình thức", "accessed_on": "Ngày nhận", "note": "Ghi chú",
+    "received": "Tiếp nhận", "successful": "Thành", "unsuccessful": "Không thành", "open": "Đang giải quyết", "year": "Năm",
+    "quarter": "Quý",
 }
 
 

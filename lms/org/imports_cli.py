@@ -1,4 +1,7 @@
-"""``flask lms units|mediators|trainers|supporters import FILE [--dry-run]``: roster imports from the command line.
+"""``flask lms units|mediators|trainers|supporters|cases import FILE [--dry-run]``: imports from the command line.
+
+Every kind in ``KINDS`` when the app is created gets ``flask lms <kind> import``; an area that registers its own kind
+may instead add :func:`import_command` to its own group (``flask lms certificates import``).
 
 The command line acts for the whole installation (no scope). Exit status 1 and one line per bad
 row when the file is bad; nothing is written unless the whole file is good.
@@ -15,7 +18,8 @@ from ..extensions import db
 from .services.imports import KINDS, run_import
 
 
-def _import_command(kind: str) -> click.Command:
+def import_command(kind: str) -> click.Command:
+    """``import FILE [--dry-run]`` for one kind (looked up in ``KINDS`` when the command is built)."""
     spec = KINDS[kind]
 
     @click.command("import", help=f"Import {kind} from an .xlsx or .csv file ({spec.title}).")
@@ -49,10 +53,15 @@ def _import_command(kind: str) -> click.Command:
     return command
 
 
+def kind_group(group: AppGroup, name: str, help_text: str) -> AppGroup:
+    """The sub-group ``name`` of ``group``, created when missing (several areas may add commands to it)."""
+    sub = group.commands.get(name)
+    if sub is None:
+        sub = AppGroup(name, help=help_text)
+        group.add_command(sub)
+    return sub
+
+
 def register(group: AppGroup) -> None:
-    for kind, spec in KINDS.items():
-        sub = group.commands.get(kind)
-        if sub is None:
-            sub = AppGroup(kind, help=f"{spec.title}.")
-            group.add_command(sub)
-        sub.add_command(_import_command(kind))
+    for kind, spec in list(KINDS.items()):
+        kind_group(group, kind, f"{spec.title}.").add_command(import_command(kind))

@@ -1,6 +1,8 @@
-"""Roster imports from the spreadsheets officers already keep: units, mediators, trainers, legal supporters.
+"""Roster imports from the spreadsheets officers already keep: units, mediators, trainers, legal supporters,
+and the teams' mediation case statistics per quarter.
 
-One engine serves the four kinds. A run streams the file once (openpyxl read-only, or CSV) and
+One engine serves every kind; an area to the right of org (certificates) adds its own kind with
+:func:`register_kind`. A run streams the file once (openpyxl read-only, or CSV) and
 validates and applies it row by row inside a SAVEPOINT, so rows may refer to what earlier rows
 created (a commune defined above its villages, a person repeated on several rows). Every bad row
 is collected, never only the first. On a dry run, or when any row is bad, the savepoint is rolled
@@ -11,7 +13,8 @@ Rules:
   (``x`` or blank) that is present in the file is authoritative;
 - units are matched by code; people by phone when the row has one, else by accent-folded name +
   birth year + unit (the village, or a trainer's unit); a membership by (person, team, recognition
-  date), an appointment by (person, level, unit, start date), a support by (person, team, start date);
+  date), an appointment by (person, level, unit, start date), a support by (person, team, start date),
+  a team's case statistics by (team, year, quarter);
 - the same record met twice in one file with different values is a "conflicting duplicate";
 - a re-import of the same file creates nothing, changes nothing and writes no audit row;
 - everything read and written lies in the importer's scope (``scope=None``: everywhere).
@@ -48,7 +51,7 @@ from ..models import (
     Unit,
     UnitKind,
 )
-from . import roster
+from . import cases, roster
 
 # --------------------------------------------------------------------------- columns
 
@@ -100,6 +103,17 @@ TRAINER_COLUMNS = [
     Column("ended_on", "Ngày kết thúc", False, ("Đến ngày",), None),
 ]
 
+CASE_COLUMNS = [
+    _VILLAGE,
+    _TEAM,
+    Column("year", "Năm", True, ("Năm thống kê", "Năm báo cáo"), 2025),
+    Column("quarter", "Quý", True, ("Quý thống kê", "Quý báo cáo"), 1),
+    Column("received", "Tiếp nhận", True, ("Số vụ tiếp nhận", "Số vụ việc tiếp nhận", "Tổng số vụ việc", "Tổng số vụ"), 5),
+    Column("successful", "Thành", True, ("Hòa giải thành", "Số vụ hòa giải thành", "Số vụ thành"), 3),
+    Column("unsuccessful", "Không thành", True, ("Hòa giải không thành", "Số vụ hòa giải không thành", "Số vụ không thành"), 1),
+    Column("open", "Đang giải quyết", True, ("Đang hòa giải", "Chưa giải quyết xong", "Số vụ đang giải quyết"), 1),
+]
+
 SUPPORTER_COLUMNS = [
     _NAME,
     _BACKGROUND,
@@ -116,6 +130,7 @@ ENTITY_TITLES = {
     "membership": "Lượt công nhận hòa giải viên",
     "appointment": "Lượt tập huấn viên",
     "support": "Lượt hỗ trợ pháp lý",
+    "case_stat": "Số liệu vụ việc của tổ trong quý",
 }
 
 
@@ -246,6 +261,44 @@ def parse_birth(value: Any) -> tuple[int, dt.date | None]:
     if not 1900 <= year <= clock.today().year - 15:
         raise ValueError(f"năm sinh không hợp lệ: {year}")
     return year, day
+
+
+def parse_count(value: Any) -> int:
+    """A number of cases: a whole number, 0 or more."""
+    text = _cell_text(value).replace(" ", "")
+    if not isinstance(value, bool):
+        if text.isdigit():
+            return int(text)
+        try:
+            number = float(text.replace(",", "."))
+        except ValueError:
+            number = None
+        if number is not None and number.is_integer() and number >= 0:
+            return int(number)
+    raise ValueError(f"phải là số nguyên không âm (0, 1, 2, …), không phải «{_cell_text(value)}»")
+
+
+_QUARTERS = {"1": 1, "2": 2, "3": 3, "4": 4, "i": 1, "ii": 2, "iii": 3, "iv": 4}
+
+
+def parse_quarter(value: Any) -> int:
+    """``1`` … ``4``, also written ``Quý II`` or ``Q2``."""
+    text = fold(_cell_text(value)).replace(" ", "")
+    for prefix in ("quy", "q"):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+            break
+    quarter = _QUARTERS.get(text)
+    if quarter is None:
+        raise ValueError(f"quý phải là 1, 2, 3 hoặc 4, không phải «{_cell_text(value)}»")
+    return quarter
+
+
+def parse_year(value: Any) -> int:
+    try:
+        return parse_int(value)
+    except ValueError:
+        raise ValueError(f"năm không hợp lệ: «{_cell_text(value)}»") from None
 
 
 def parse_phone(value: Any) -> str:
@@ -484,6 +537,23 @@ class _Run:
 
     # ------------------------------------------------------------------ people
 
+    def match_person(self, home_id: int | None, name: str | None, year: int | None, phone: str | None) -> tuple[Person | None, bool]:
+        """The person a row means, and whether the phone found them: by phone when the row has one; else
+        (or when nobody has that phone) by accent-folded name + birth year (when given) + home unit,
+        among people without a phone when the row has one. Scope is the caller's to check."""
+        person, by_phone = None, False
+        if phone:
+            person = db.session.scalar(select(Person).where(Person.phone == phone).order_by(Person.id).limit(1))
+            by_phone = person is not None
+        if person is None and name and home_id is not None:
+            stmt = select(Person).where(Person.search_key == fold(name), Person.unit_id == home_id)
+            if year is not None:
+                stmt = stmt.where(Person.birth_year == year)
+            if phone:
+                stmt = stmt.where(Person.phone.is_(None))
+            person = db.session.scalar(stmt.order_by(Person.id).limit(1))
+        return person, by_phone
+
     def person(
         self,
         c: _Cells,
@@ -496,17 +566,7 @@ class _Run:
         phone: str | None = None,
     ) -> Person | None:
         year, day = birth if birth else (None, None)
-        person, by_phone = None, False
-        if phone:
-            person = db.session.scalar(select(Person).where(Person.phone == phone).order_by(Person.id).limit(1))
-            by_phone = person is not None
-        if person is None:
-            stmt = select(Person).where(Person.search_key == fold(name), Person.unit_id == home.id)
-            if year is not None:
-                stmt = stmt.where(Person.birth_year == year)
-            if phone:
-                stmt = stmt.where(Person.phone.is_(None))
-            person = db.session.scalar(stmt.order_by(Person.id).limit(1))
+        person, by_phone = self.match_person(home.id, name, year, phone)
         if person is None:
             try:
                 person = roster.create_person(
@@ -850,6 +910,66 @@ class _Supporters(_Run):
         self.apply(c, s, desired, key, "support")
 
 
+class _Cases(_Run):
+    """A team's mediation cases in a quarter; the team must exist (an import never creates one here)."""
+
+    entities = ("case_stat",)
+    columns = CASE_COLUMNS
+
+    def find_team(self, c: _Cells, village: _UnitRef, name: str | None) -> Team | None:
+        key = (village.id, fold(name))
+        if key in self._teams:
+            return db.session.get(Team, self._teams[key])
+        unit = db.session.get(Unit, village.id)
+        if name:
+            wanted = {fold(name), fold(f"Tổ hòa giải {name}")}
+            team = db.session.scalar(select(Team).where(Team.unit_id == unit.id, Team.search_key.in_(wanted)).order_by(Team.id).limit(1))
+            if team is None:
+                c.fail("team", f"không có tổ hòa giải «{name}» ở {unit.name} ({unit.code})")
+                return None
+        else:
+            team = roster.default_team(unit, create=False)
+            if team is None:
+                c.fail("village", f"{unit.name} ({unit.code}) chưa có tổ hòa giải nào")
+                return None
+        self._teams[key] = team.id
+        return team
+
+    def row(self, row: Row) -> None:
+        c = _Cells(self, row)
+        village = self.resolve_village(c)
+        team_name = c.text("team")
+        year = c.parse("year", parse_year, "thiếu năm")
+        quarter = c.parse("quarter", parse_quarter, "thiếu quý")
+        counts = {key: c.parse(key, parse_count, f"thiếu số «{cases.FIELD_TITLES[key]}»") for key in cases.COUNT_FIELDS}
+        errors = cases.period_errors(year, quarter) if year is not None and quarter is not None else {}
+        if all(v is not None for v in counts.values()):
+            errors.update(cases.count_errors(**counts))
+        for key, message in errors.items():
+            c.fail(key, message.rstrip("."))
+        if c.bad:
+            return
+        team = self.find_team(c, village, team_name)
+        if team is None:
+            return
+        key = ("case_stat", team.id, year, quarter)
+        first = self.seen.get(key)
+        if first is not None:
+            stat = cases.find_quarter(team, year, quarter)
+            differ = [k for k, v in counts.items() if getattr(stat, k) != v]
+            if differ:
+                c.fail(differ[0], f"trùng lặp mâu thuẫn với dòng {first} (cùng tổ hòa giải, cùng quý {quarter}/{year})")
+            return
+        try:
+            saved = cases.save_quarter(team, year, quarter, **counts)
+        except ServiceError as exc:
+            self.service_error(c, exc, "received")
+            return
+        self.seen[key] = row.number
+        counted = self.result.count("case_stat")
+        setattr(counted, saved.action, getattr(counted, saved.action) + 1)
+
+
 @dataclass(frozen=True)
 class ImportKind:
     key: str
@@ -857,6 +977,8 @@ class ImportKind:
     columns: list[Column]
     runner: type[_Run]
     note: str
+    #: Part of the template's file name (``mau-nhap-<slug>.xlsx``); default: the key.
+    slug: str = ""
 
 
 KINDS: dict[str, ImportKind] = {
@@ -876,7 +998,24 @@ KINDS: dict[str, ImportKind] = {
         "supporters", "Người hỗ trợ pháp lý", SUPPORTER_COLUMNS, _Supporters,
         "Mỗi dòng một lần hỗ trợ một tổ hòa giải. Để trống «Tổ hòa giải» thì dùng tổ của thôn.",
     ),
+    "cases": ImportKind(
+        "cases", "Thống kê vụ việc hòa giải", CASE_COLUMNS, _Cases,
+        "Mỗi dòng là số vụ việc của một tổ hòa giải trong một quý. «Tiếp nhận» gồm mọi vụ việc tổ giải quyết trong quý "
+        "(mới và kỳ trước chuyển sang), nên Thành + Không thành + Đang giải quyết = Tiếp nhận. Để trống «Tổ hòa giải» "
+        "thì dùng tổ của thôn; tổ phải có sẵn. Nhập lại cùng quý thì số liệu được thay bằng số mới.",
+        "thong-ke-vu-viec",
+    ),
 }
+
+
+def register_kind(kind: ImportKind, entity_titles: Mapping[str, str] | None = None) -> None:
+    """Add an import kind from another area (e.g. certificates, which org must not import).
+
+    ``KINDS`` is updated in place: the screens and commands look kinds up in it when used.
+    ``entity_titles`` names the kind's records in the result (``{"certificate": "Giấy chứng nhận"}``).
+    """
+    KINDS[kind.key] = kind
+    ENTITY_TITLES.update(entity_titles or {})
 
 
 def run_import(kind: str, stream: IO[bytes], filename: str, scope: Unit | None = None, dry_run: bool = False) -> ImportResult:

@@ -19,7 +19,7 @@ def init_app(app) -> None:
     from ..models import User
     from . import auth, units  # noqa: F401  (routes register on import)
 
-    for name in ("people", "teams", "accounts", "imports"):
+    for name in ("people", "teams", "accounts", "imports", "tokens", "cases"):
         try:
             __import__(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:  # a screen group not written yet

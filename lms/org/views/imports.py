@@ -41,6 +41,10 @@ def _spec(kind: str):
     return spec
 
 
+def _slug(spec) -> str:
+    return FILE_SLUGS.get(spec.key) or spec.slug or spec.key
+
+
 def _scope():
     """The importer's unit, or ``None`` for a system administrator (everywhere)."""
     return None if user_scope_path() is None else current_user.unit
@@ -107,7 +111,7 @@ def imports():
 @roles_required(*OFFICERS)
 def import_template(kind: str, fmt: str):
     spec = _spec(kind)
-    name = f"mau-nhap-{FILE_SLUGS[kind]}.{fmt}"
+    name = f"mau-nhap-{_slug(spec)}.{fmt}"
     if fmt == "xlsx":
         body = template_xlsx(spec.columns, spec.title)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -169,7 +173,7 @@ def import_run(kind: str):
 @roles_required(*OFFICERS)
 def import_errors(kind: str, token: str):
     """Every bad row of a checked file, as CSV (the page shows the first ones)."""
-    _spec(kind)
+    spec = _spec(kind)
     path = _stored(kind, token)
     with path.open("rb") as stream:
         result = run_import(kind, stream, path.name, _scope(), dry_run=True)
@@ -183,5 +187,5 @@ def import_errors(kind: str, token: str):
         writer.writerow([e.row, e.column, e.message])
     body = ("\ufeff" + buf.getvalue()).encode("utf-8")
     return Response(
-        body, mimetype="text/csv; charset=utf-8", headers={"Content-Disposition": f"attachment; filename=loi-nhap-{FILE_SLUGS[kind]}.csv"}
+        body, mimetype="text/csv; charset=utf-8", headers={"Content-Disposition": f"attachment; filename=loi-nhap-{_slug(spec)}.csv"}
     )

@@ -163,6 +163,23 @@ def _unit_form_page(form, parent: Unit | None, unit: Unit | None, cancel: str):
     return render_template("org/unit_form.html", form=form, title=title, parent=parent, unit=unit, cancel=cancel)
 
 
+#: The plan's pilot communes (E2, H) and model-commune recognitions (I) are decided by the province.
+PLAN_FLAG_ROLES = (Role.SYSTEM_ADMIN, Role.PROVINCE_ADMIN)
+
+
+def _limit_plan_flags(form) -> None:
+    """Officers below the province see no pilot / model-commune fields (the province decides them)."""
+    if current_user.role not in PLAN_FLAG_ROLES:
+        del form.is_pilot
+        del form.model_commune_year
+
+
+def _plan_flags(form, unit: Unit | None) -> dict:
+    if current_user.role in PLAN_FLAG_ROLES:
+        return {"is_pilot": form.is_pilot.data, "model_commune_year": form.model_commune_year.data}
+    return {} if unit is not None else {"is_pilot": False, "model_commune_year": None}
+
+
 def _add_unit(parent: Unit | None):
     kinds = child_kinds(parent)
     cancel = url_for("org.unit", unit_id=parent.id) if parent else url_for("org.units")
@@ -174,6 +191,7 @@ def _add_unit(parent: Unit | None):
         return redirect(cancel)
     form = UnitForm()
     del form.parent_code
+    _limit_plan_flags(form)
     form.set_kinds(kinds)
     if not form.is_submitted() and request.args.get("kind") in {k.value for k in kinds}:
         form.kind.data = request.args["kind"]
@@ -184,10 +202,9 @@ def _add_unit(parent: Unit | None):
                 name=form.name.data,
                 kind=UnitKind(form.kind.data),
                 parent=parent,
-                is_pilot=form.is_pilot.data,
                 ethnic_minority_area=form.ethnic_minority_area.data,
-                model_commune_year=form.model_commune_year.data,
                 valid_from=form.valid_from.data,
+                **_plan_flags(form, None),
             )
         except ServiceError as exc:
             db.session.rollback()
@@ -219,6 +236,7 @@ def unit_edit(unit_id: int):
         abort(403)
     form = UnitForm(obj=unit)
     del form.kind
+    _limit_plan_flags(form)
     if not form.is_submitted():
         form.parent_code.data = unit.parent.code if unit.parent else ""
     if form.validate_on_submit():
@@ -226,9 +244,8 @@ def unit_edit(unit_id: int):
             "code": form.code.data,
             "name": form.name.data,
             "valid_from": form.valid_from.data,
-            "is_pilot": form.is_pilot.data,
             "ethnic_minority_area": form.ethnic_minority_area.data,
-            "model_commune_year": form.model_commune_year.data,
+            **_plan_flags(form, unit),
         }
         parent_code = (nfc(form.parent_code.data) or "").upper()
         ok = True
