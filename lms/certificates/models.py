@@ -46,7 +46,7 @@ class Certificate(PersonScoped, IdMixin, TimestampMixin, db.Model):
         UniqueConstraint("serial"),
         UniqueConstraint("verification_code"),
         UniqueConstraint("enrollment_id"),
-        Index("ix_certificate_person_program", "person_id", "program_code"),
+        Index("ix_certificate_person_program", "person_id", "program_code", "issued_on"),
         Index("ix_certificate_program_issued", "program_code", "issued_on"),
         Index("ix_certificate_issuing_unit_id", "issuing_unit_id"),
     )

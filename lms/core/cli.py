@@ -31,3 +31,13 @@ def setup_command() -> None:
     for _, name, func in sorted(_setup_steps, key=lambda s: s[0]):
         click.echo(f"== {name}")
         func()
+    refresh_statistics()
+
+
+def refresh_statistics() -> None:
+    """Let the query planner see the data just loaded (SQLite keeps no statistics by itself)."""
+    from ..extensions import db
+
+    if db.engine.dialect.name == "sqlite":
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
