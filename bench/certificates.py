@@ -39,6 +39,21 @@ def median_time(func, repeat: int) -> float:
     return statistics.median(times)
 
 
+def cold(html: str, repeat: int) -> float:
+    """Median wall time of a fresh Python process that imports WeasyPrint and renders ``html`` once."""
+    import subprocess
+
+    with tempfile.NamedTemporaryFile("w", suffix=".html", delete=False, encoding="utf-8") as fh:
+        fh.write(html)
+    code = f"from weasyprint import HTML; HTML(filename={fh.name!r}).write_pdf()"
+    times = []
+    for _ in range(max(3, repeat // 2)):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bulk", type=int, default=1000)
@@ -82,11 +97,17 @@ def main() -> None:
         bulk_s = time.perf_counter() - t
         per_cert = bulk_s / len(certs)
 
+        cert_html = pdf.certificates_html(certs[:1])
+
+    cold_bare = cold(BARE, args.repeat)
+    cold_cert = cold(cert_html, args.repeat)
     print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"baseline (bare one-page A4, WeasyPrint): {baseline * 1000:.0f} ms")
     print(f"one certificate on demand: {one * 1000:.0f} ms  ratio {one / baseline:.2f}x  (goal <= 1.2x)")
+    print(f"cold process (python + import weasyprint + render): bare {cold_bare * 1000:.0f} ms, certificate {cold_cert * 1000:.0f} ms, "
+          f"ratio {cold_cert / cold_bare:.2f}x")
     print(f"bulk ZIP of {len(certs)}: {bulk_s:.1f} s  ({per_cert * 1000:.1f} ms each; "
-          f"{baseline / per_cert:.1f}x faster per certificate than one document each)  (goal: 1,000 in <= 40 s)")
+          f"{one / per_cert:.1f}x faster per certificate than one certificate document each)  (goal: 1,000 in <= 40 s)")
 
 
 if __name__ == "__main__":
