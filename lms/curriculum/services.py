@@ -214,7 +214,8 @@ def _split_front_matter(reader: _Reader, path: Path, text: str) -> tuple[Any, st
     lines = text.splitlines(keepends=True)
     for idx in range(1, len(lines)):
         if lines[idx].strip() == "---":
-            meta = reader.yaml_text(path, "".join(lines[1:idx]), line_offset=1)
+            # a leading newline stands for the opening ---, so YAML line numbers are the file's
+            meta = reader.yaml_text(path, "\n" + "".join(lines[1:idx]))
             return meta, "".join(lines[idx + 1 :])
     reader.error(path, 1, "phần đầu YAML không có dòng --- kết thúc")
     return None
