@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from ..core import jobs
 from ..core.access import get_scoped_or_404, roles_required, scoped
+from ..core.panels import register_panel
 from ..core.roles import OFFICERS, STAFF
 from ..extensions import db
 from ..org.models import Unit
 from ..org.services.roster import unit_by_code
+from ..training.models import ClassEnrollment, TrainingClass
 from . import bulk  # noqa: F401  (registers the job)
+from .models import Certificate
 from .views import bp
 
 
@@ -54,3 +58,35 @@ def job_download(job_id: int):
         flash("Tệp chưa sẵn sàng.", "warning")
         return redirect(url_for("certificates.job", job_id=row.id))
     return send_file(row.result_path, mimetype="application/zip", as_attachment=True, download_name=row.result_name)
+
+
+def class_certificates(klass: TrainingClass) -> list[int]:
+    """Ids of the valid certificates of the class's program held by the people who completed the class."""
+    completed = select(ClassEnrollment.person_id).where(ClassEnrollment.class_id == klass.id, ClassEnrollment.status == ClassEnrollment.COMPLETED)
+    stmt = select(Certificate.id).where(
+        Certificate.person_id.in_(completed), Certificate.program_code == klass.program_code, Certificate.revoked_on.is_(None),
+        Certificate.replaced_by_id.is_(None),
+    )
+    return list(db.session.scalars(stmt.order_by(Certificate.serial)))
+
+
+@bp.route("/bulk/class/<int:class_id>", methods=["POST"])
+@roles_required(*STAFF)
+def bulk_class_zip(class_id: int):
+    """A ZIP of the certificates of everyone who completed a class."""
+    klass = get_scoped_or_404(TrainingClass, class_id)
+    ids = class_certificates(klass)
+    if not ids:
+        flash("Chưa có giấy chứng nhận nào của lớp này.", "warning")
+        return redirect(url_for("learn.class_detail", class_id=klass.id))
+    row = jobs.start("certificates_zip", {"certificate_ids": ids, "name": f"giay-chung-nhan-lop-{klass.id}.zip"}, user_id=current_user.id)
+    return redirect(url_for("certificates.job", job_id=row.id))
+
+
+def _class_panel(klass: TrainingClass):
+    if not current_user.is_authenticated or current_user.role not in STAFF:
+        return None
+    return render_template("certificates/_class_panel.html", klass=klass, count=len(class_certificates(klass)))
+
+
+register_panel("class", _class_panel)

@@ -97,3 +97,25 @@ def test_zip_runs_as_an_rq_job_when_redis_is_configured(app, client, auth, db, t
     assert job.status == "done" and job.total == 3
     with client.get(f"/certificates/jobs/{job.id}/download") as download:
         assert len(_zip_names(download.data)) == 3
+
+
+def test_zip_of_a_class(client, auth, db, tree, program, make_mediator, make_user):
+    from lms.training import classes
+
+    people = [make_mediator(tree.T1, name=n).person for n in ("Nguyễn Thị Ngọc Hường", "Đặng Quốc Việt", "Lò Thị Ửng")]
+    klass = classes.create_class(title="Lớp An Hòa", program_code="hgv", unit=tree.C1, mode="in_person", starts_on=dt.date(2026, 3, 1),
+                                 ends_on=dt.date(2026, 3, 1), capacity=10, assessment="pass_fail", min_attendance=0)
+    classes.enroll(klass, people)
+    rows = sorted(klass.enrollments, key=lambda r: r.person.full_name)
+    for row in rows[:2]:
+        classes.record_result(row, passed=True)  # two complete; the third has no result
+    officer = make_user(Role.COMMUNE_OFFICER, tree.C1)
+    db.session.commit()
+    auth.login(officer.username)
+    page = client.get(f"/learn/classes/{klass.id}").get_data(as_text=True)
+    assert "Tải 2 giấy chứng nhận (ZIP)" in page
+    resp = client.post(f"/certificates/bulk/class/{klass.id}", data={"csrf_token": csrf_token(page)})
+    job = db.session.scalar(db.select(Job))
+    assert resp.headers["Location"].endswith(f"/certificates/jobs/{job.id}") and job.status == "done" and job.total == 2
+    with client.get(f"/certificates/jobs/{job.id}/download") as download:
+        assert len(_zip_names(download.data)) == 2

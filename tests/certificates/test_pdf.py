@@ -56,3 +56,16 @@ def test_pdf_is_cached_until_something_printed_changes(app, certs, monkeypatch):
     assert pdfmod.certificate_pdf(certs[0]) == first and len(calls) == 1
     certs[0].holder_name = "Nguyễn Thị Ngọc Hương"
     assert pdfmod.certificate_pdf(certs[0]) != first and len(calls) == 2
+
+
+def test_markup_in_a_name_is_printed_as_text_and_fetches_nothing(app, db, tree, make_person, make_certificate, monkeypatch):
+    import lms.core.pdf as corepdf
+
+    fetched = []
+    real = corepdf.SafeURLFetcher.fetch
+    monkeypatch.setattr(corepdf.SafeURLFetcher, "fetch", lambda self, url, headers=None: fetched.append(url) or real(self, url, headers))
+    name = 'Lò Thị Ửng <img src="file:///etc/passwd"> <link rel=stylesheet href="https://evil.example/x.css">'
+    cert = make_certificate(make_person(tree.V1, name=name))
+    text = _text(render_certificates([cert]))
+    assert "Lò Thị Ửng" in text and "file:///etc/passwd" in text  # shown as text
+    assert fetched == []  # nothing was loaded: the markup never became a tag
