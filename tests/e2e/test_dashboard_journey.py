@@ -38,7 +38,7 @@ def province(db, tree, freeze, make_mediator, make_certificate, make_user):
 
 
 def _card(page, code):
-    return page.locator(f"[data-figure='{code}']")
+    return page.locator(f".figure-card[data-figure='{code}']")
 
 
 def test_province_admin_follows_e3_to_the_overdue_list_and_exports_it(live_server, desktop_page, province, app, tmp_path):
