@@ -233,10 +233,10 @@ def _e3(bu, day: dt.date, plan_start: dt.date) -> dict[int, tuple[int, int]]:
     return _rows(stmt)
 
 
-def _teams(bu, day: dt.date) -> dict[int, tuple[int, int, int]]:
-    """Per bucket: active teams, those meeting composition (D), those with an active legal supporter (Đ)."""
+def composition(day: dt.date):
+    """Per team: active mediators, women among them, ethnic-minority members among them (figure D's counts)."""
     m = MediatorMembership
-    comp = (
+    return (
         select(
             m.team_id.label("team_id"),
             func.count(m.id).label("n"),
@@ -248,6 +248,11 @@ def _teams(bu, day: dt.date) -> dict[int, tuple[int, int, int]]:
         .group_by(m.team_id)
         .subquery("composition")
     )
+
+
+def _teams(bu, day: dt.date) -> dict[int, tuple[int, int, int]]:
+    """Per bucket: active teams, those meeting composition (D), those with an active legal supporter (Đ)."""
+    comp = composition(day)
     village, parent = aliased(Unit), aliased(Unit)
     minority_required = or_(village.ethnic_minority_area.is_(True), and_(village.kind == UnitKind.VILLAGE, parent.ethnic_minority_area.is_(True)))
     meets = and_(

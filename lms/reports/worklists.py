@@ -31,7 +31,7 @@ from sqlalchemy.orm import aliased
 from ..core.access import scoped
 from ..core.pagination import paginate
 from ..extensions import db
-from ..org.models import Gender, MediatorMembership, Person, Plan, Team, TrainerAppointment, TrainerLevel, Unit, UnitKind
+from ..org.models import Person, Plan, Team, TrainerAppointment, TrainerLevel, Unit, UnitKind
 from . import figures
 from .figures import (
     TRAINER_PROGRAM,
@@ -39,13 +39,13 @@ from .figures import (
     _appointment_active,
     _certified,
     _level_counts,
-    _membership_active,
     _people_figures,
     _predecessors,
     _ranges,
     _target,
     _team_active,
     _units_of_kind,
+    composition,
 )
 
 #: Kinds with a page of their own (``e3`` redirects to the certificates area).
@@ -144,23 +144,6 @@ class Listing:
 REASON_TOO_FEW = "Dưới 3 hòa giải viên"
 REASON_NO_WOMAN = "Không có hòa giải viên nữ"
 REASON_NO_MINORITY = "Không có hòa giải viên người dân tộc thiểu số (vùng đồng bào DTTS)"
-
-
-def composition(day: dt.date):
-    """Per team: active mediators, women among them, ethnic-minority members among them (as in figure D)."""
-    m = MediatorMembership
-    return (
-        select(
-            m.team_id.label("team_id"),
-            func.count(m.id).label("n"),
-            func.sum(case((Person.gender == Gender.FEMALE, 1), else_=0)).label("women"),
-            func.sum(case((Person.is_minority.is_(True), 1), else_=0)).label("minority"),
-        )
-        .join(Person, Person.id == m.person_id)
-        .where(_membership_active(day))
-        .group_by(m.team_id)
-        .subquery("composition")
-    )
 
 
 def reasons(n: int, women: int, minority: int, minority_required: bool) -> list[str]:
