@@ -106,6 +106,9 @@ def _register_areas(app: Flask) -> None:
     reports_views.init_app(app)
     reports_api.init_app(app)
     certificates_demo.register(lms_cli)
+    from .certificates import synth as certificates_synth
+
+    certificates_synth.register(lms_cli)
     app.cli.add_command(lms_cli)
     register_error_handlers(app)
 

@@ -63,8 +63,7 @@ def _absolute(path: str) -> str:
 
 
 def _active(day: dt.date):
-    m = MediatorMembership
-    return (m.recognized_on <= day) & (m.left_on.is_(None) | (m.left_on >= day))
+    return MediatorMembership.active_clause(day)
 
 
 def _not_sent(key):

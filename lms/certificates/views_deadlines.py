@@ -84,8 +84,7 @@ def days_text(deadline: dt.date | None, status: str, today: dt.date) -> str:
 
 
 def _active(day: dt.date):
-    m = MediatorMembership
-    return (m.recognized_on <= day) & (m.left_on.is_(None) | (m.left_on >= day))
+    return MediatorMembership.active_clause(day)
 
 
 def membership_rows(day: dt.date, root: Unit | None):

@@ -18,7 +18,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     event,
+    or_,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -158,6 +160,11 @@ class Unit(IdMixin, TimestampMixin, db.Model):
     def is_active_on(self, day: dt.date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or self.valid_to >= day)
 
+    @classmethod
+    def active_clause(cls, day: dt.date):
+        """SQL: the unit is valid on ``day`` (both ends inclusive, either may be open)."""
+        return and_(or_(cls.valid_from.is_(None), cls.valid_from <= day), or_(cls.valid_to.is_(None), cls.valid_to >= day))
+
     @property
     def is_current(self) -> bool:
         return self.is_active_on(clock.today())
@@ -204,6 +211,11 @@ class Team(IdMixin, TimestampMixin, db.Model):
 
     def is_active_on(self, day: dt.date) -> bool:
         return (self.established_on is None or self.established_on <= day) and (self.dissolved_on is None or self.dissolved_on >= day)
+
+    @classmethod
+    def active_clause(cls, day: dt.date):
+        """SQL: active on ``day`` — a team with no establishment date (created by an import) is active from the start."""
+        return and_(or_(cls.established_on.is_(None), cls.established_on <= day), or_(cls.dissolved_on.is_(None), cls.dissolved_on >= day))
 
     @property
     def is_active(self) -> bool:
@@ -316,6 +328,11 @@ class MediatorMembership(IdMixin, TimestampMixin, db.Model):
     def is_active_on(self, day: dt.date) -> bool:
         return self.recognized_on <= day and (self.left_on is None or self.left_on >= day)
 
+    @classmethod
+    def active_clause(cls, day: dt.date):
+        """SQL: "active at D" (DOMAIN.md) — recognized on or before D and not left before D."""
+        return and_(cls.recognized_on <= day, or_(cls.left_on.is_(None), cls.left_on >= day))
+
     @property
     def is_active(self) -> bool:
         return self.is_active_on(clock.today())
@@ -359,6 +376,10 @@ class TrainerAppointment(IdMixin, TimestampMixin, db.Model):
     def is_active_on(self, day: dt.date) -> bool:
         return self.started_on <= day and (self.ended_on is None or self.ended_on >= day)
 
+    @classmethod
+    def active_clause(cls, day: dt.date):
+        return and_(cls.started_on <= day, or_(cls.ended_on.is_(None), cls.ended_on >= day))
+
     @property
     def is_active(self) -> bool:
         return self.is_active_on(clock.today())
@@ -389,6 +410,10 @@ class LegalSupport(IdMixin, TimestampMixin, db.Model):
 
     def is_active_on(self, day: dt.date) -> bool:
         return self.from_on <= day and (self.to_on is None or self.to_on >= day)
+
+    @classmethod
+    def active_clause(cls, day: dt.date):
+        return and_(cls.from_on <= day, or_(cls.to_on.is_(None), cls.to_on >= day))
 
     @property
     def is_active(self) -> bool:

@@ -238,7 +238,7 @@ def e3_rows(unit: Unit, day: dt.date, statuses: Sequence[str] = E3_STATUSES) -> 
         .join(Team, Team.id == m.team_id)
         .join(home, home.id == Team.unit_id)
         .outerjoin(parent, parent.id == home.parent_id)
-        .where(m.recognized_on <= day, (m.left_on.is_(None)) | (m.left_on >= day), status.in_(statuses),
+        .where(m.active_clause(day), status.in_(statuses),
                # the unit's subtree and those of the units merged into it (as the figures count them)
                or_(*[and_(home.path >= lo, home.path < hi) for lo, hi in _ranges(unit, _predecessors(), day)]))
         .order_by(m.deadline, Person.search_key, m.id)

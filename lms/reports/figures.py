@@ -113,7 +113,7 @@ class Coverage:
 
 
 def _valid_on(model, day: dt.date):
-    return and_(or_(model.valid_from.is_(None), model.valid_from <= day), or_(model.valid_to.is_(None), model.valid_to >= day))
+    return model.active_clause(day)
 
 
 def _ranges(unit: Unit, predecessors: dict[int, list[Unit]], day: dt.date) -> list[tuple[str, str]]:
@@ -164,18 +164,17 @@ class Buckets:
 # --------------------------------------------------------------------------- conditions
 
 
+# "Active at D" is defined once, on each model (``active_clause``); these names keep the queries short.
 def _membership_active(day: dt.date):
-    m = MediatorMembership
-    return and_(m.recognized_on <= day, or_(m.left_on.is_(None), m.left_on >= day))
+    return MediatorMembership.active_clause(day)
 
 
 def _team_active(day: dt.date):
-    return and_(or_(Team.established_on.is_(None), Team.established_on <= day), or_(Team.dissolved_on.is_(None), Team.dissolved_on >= day))
+    return Team.active_clause(day)
 
 
 def _appointment_active(day: dt.date):
-    a = TrainerAppointment
-    return and_(a.started_on <= day, or_(a.ended_on.is_(None), a.ended_on >= day))
+    return TrainerAppointment.active_clause(day)
 
 
 def _certified(person_id, program: str, day: dt.date, by: object | None = None):
@@ -260,11 +259,7 @@ def _teams(bu, day: dt.date) -> dict[int, tuple[int, int, int]]:
         func.coalesce(comp.c.women, 0) >= 1,
         or_(~minority_required, func.coalesce(comp.c.minority, 0) >= 1),
     )
-    supported = exists(
-        select(LegalSupport.id).where(
-            LegalSupport.team_id == Team.id, LegalSupport.from_on <= day, or_(LegalSupport.to_on.is_(None), LegalSupport.to_on >= day)
-        )
-    )
+    supported = exists(select(LegalSupport.id).where(LegalSupport.team_id == Team.id, LegalSupport.active_clause(day)))
     stmt = (
         select(bu.c.bucket, func.count(Team.id), func.sum(case((meets, 1), else_=0)), func.sum(case((supported, 1), else_=0)))
         .join(Team, Team.unit_id == bu.c.unit_id)

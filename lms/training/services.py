@@ -234,13 +234,9 @@ def complete(enrollment: Enrollment, program: Program, via: str, on: dt.date | N
 def active_mediator_person_ids(day: dt.date | None = None):
     """A select of person ids with an active mediator membership on ``day``."""
     day = day or clock.today()
-    return select(MediatorMembership.person_id).where(
-        MediatorMembership.recognized_on <= day, (MediatorMembership.left_on.is_(None)) | (MediatorMembership.left_on >= day)
-    )
+    return select(MediatorMembership.person_id).where(MediatorMembership.active_clause(day))
 
 
 def active_trainer_person_ids(day: dt.date | None = None):
     day = day or clock.today()
-    return select(TrainerAppointment.person_id).where(
-        TrainerAppointment.started_on <= day, (TrainerAppointment.ended_on.is_(None)) | (TrainerAppointment.ended_on >= day)
-    )
+    return select(TrainerAppointment.person_id).where(TrainerAppointment.active_clause(day))

@@ -71,10 +71,6 @@ def _program_title(code: str) -> str:
     return program.title if program is not None else code
 
 
-def _active(start, end, day: dt.date):
-    return (start <= day) & (or_(end.is_(None), end >= day))
-
-
 def _eligible_in(program_code: str, unit: Unit):
     """A select of the ids of the people a program is meant for, active today under ``unit``.
 
@@ -87,12 +83,12 @@ def _eligible_in(program_code: str, unit: Unit):
     if audience == "mediator":
         return select(MediatorMembership.person_id).where(
             MediatorMembership.scope_clause(unit.path),
-            _active(MediatorMembership.recognized_on, MediatorMembership.left_on, day),
+            MediatorMembership.active_clause(day),
         )
     if audience == "trainer":
         return select(TrainerAppointment.person_id).where(
             TrainerAppointment.scope_clause(unit.path),
-            _active(TrainerAppointment.started_on, TrainerAppointment.ended_on, day),
+            TrainerAppointment.active_clause(day),
         )
     return select(Person.id).where(Person.scope_clause(unit.path))
 
@@ -104,11 +100,11 @@ def _pool_condition(unit: Unit):
         Person.scope_clause(unit.path),
         Person.id.in_(select(MediatorMembership.person_id).where(
             MediatorMembership.scope_clause(unit.path),
-            _active(MediatorMembership.recognized_on, MediatorMembership.left_on, day),
+            MediatorMembership.active_clause(day),
         )),
         Person.id.in_(select(TrainerAppointment.person_id).where(
             TrainerAppointment.scope_clause(unit.path),
-            _active(TrainerAppointment.started_on, TrainerAppointment.ended_on, day),
+            TrainerAppointment.active_clause(day),
         )),
     )
 
@@ -141,7 +137,7 @@ def _trainer_choices(klass: TrainingClass | None = None) -> dict[int, Person]:
     day = clock.today()
     stmt = (
         scoped(select(TrainerAppointment), TrainerAppointment)
-        .where(_active(TrainerAppointment.started_on, TrainerAppointment.ended_on, day))
+        .where(TrainerAppointment.active_clause(day))
         .options(selectinload(TrainerAppointment.person))
         .limit(1000)
     )
@@ -462,7 +458,7 @@ def _candidates(klass: TrainingClass, unit: Unit | None, team: Team | None, q: s
         day = clock.today()
         stmt = stmt.where(Person.id.in_(select(MediatorMembership.person_id).where(
             MediatorMembership.team_id == team.id,
-            _active(MediatorMembership.recognized_on, MediatorMembership.left_on, day),
+            MediatorMembership.active_clause(day),
         )))
     if q:
         stmt = stmt.where(search_condition(q))

@@ -235,8 +235,7 @@ def _commune_mediators(commune: Unit, by: User | None):
         .join(Unit, Unit.id == Team.unit_id)
         .where(
             MediatorMembership.scope_clause(commune.path),
-            MediatorMembership.recognized_on <= day,
-            or_(MediatorMembership.left_on.is_(None), MediatorMembership.left_on >= day),
+            MediatorMembership.active_clause(day),
             ~exists().where(User.person_id == Person.id),
         )
         .order_by(Unit.name, Person.search_key, Person.id, MediatorMembership.recognized_on.desc())

@@ -169,7 +169,7 @@ def unit_counts(units: list[Unit], day: dt.date | None = None) -> dict[int, dict
         select(Unit.parent_id, func.count()).where(Unit.parent_id.in_(ids)).group_by(Unit.parent_id)
     ):
         result[uid]["children"] = n
-    team_active = (Team.established_on.is_(None) | (Team.established_on <= day)) & (Team.dissolved_on.is_(None) | (Team.dissolved_on >= day))
+    team_active = Team.active_clause(day)
     for uid, n in db.session.execute(
         select(root.id, func.count(Team.id))
         .select_from(root)
@@ -179,7 +179,7 @@ def unit_counts(units: list[Unit], day: dt.date | None = None) -> dict[int, dict
         .group_by(root.id)
     ):
         result[uid]["teams"] = n
-    member_active = (MediatorMembership.recognized_on <= day) & (MediatorMembership.left_on.is_(None) | (MediatorMembership.left_on >= day))
+    member_active = MediatorMembership.active_clause(day)
     for uid, n in db.session.execute(
         select(root.id, func.count(MediatorMembership.id))
         .select_from(root)

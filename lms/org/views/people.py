@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from ...core import audit, clock
@@ -48,24 +46,20 @@ TEAM_UNIT_KINDS = (UnitKind.VILLAGE, UnitKind.COMMUNE)
 TRAINER_UNIT_KINDS = (UnitKind.PROVINCE, UnitKind.DISTRICT)
 
 
-def _active(start, end, day: dt.date):
-    return and_(start <= day, or_(end.is_(None), end >= day))
-
-
 def _active_membership(day):
-    return _active(MediatorMembership.recognized_on, MediatorMembership.left_on, day)
+    return MediatorMembership.active_clause(day)
 
 
 def _active_appointment(day):
-    return _active(TrainerAppointment.started_on, TrainerAppointment.ended_on, day)
+    return TrainerAppointment.active_clause(day)
 
 
 def _active_support(day):
-    return _active(LegalSupport.from_on, LegalSupport.to_on, day)
+    return LegalSupport.active_clause(day)
 
 
 def _team_active(day):
-    return and_(or_(Team.established_on.is_(None), Team.established_on <= day), or_(Team.dissolved_on.is_(None), Team.dissolved_on >= day))
+    return Team.active_clause(day)
 
 
 # --------------------------------------------------------------------------- list and page

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from ...core import audit, clock
@@ -21,7 +21,7 @@ from .units import can_change
 
 
 def _membership_active(day):
-    return and_(MediatorMembership.recognized_on <= day, or_(MediatorMembership.left_on.is_(None), MediatorMembership.left_on >= day))
+    return MediatorMembership.active_clause(day)
 
 
 def active_member_count(team: Team) -> int:
