@@ -174,8 +174,9 @@ def main() -> None:
             app_country += spent
             checked += check(cov, lb_all)
             say(f"  coverage({p.code}): {spent * 1000:.0f} ms")
-        for _ in range(args.repeat - 1):
+        for _ in range(args.repeat - 1):  # the best of --repeat passes, for both sides
             lb_country = min(lb_country, median_time(lambda: lower_bound(conn, params, None), 1))
+            app_country = min(app_country, median_time(lambda: [coverage(p, day, year) for p in provinces], 1))
         lb_one = lower_bound(conn, params, biggest.id)
         checked += check(coverage(biggest, day, year), lb_one)
         app_one = median_time(lambda: coverage(biggest, day, year), max(args.repeat, 3))

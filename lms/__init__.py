@@ -19,12 +19,19 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ARG001
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
+def _connection_settings(dbapi_connection, connection_record) -> None:  # noqa: ARG001
+    module = type(dbapi_connection).__module__
+    if module.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+    elif module.startswith("psycopg"):
+        # No JIT: the planner's cost estimates for the figures' aggregates (EXISTS per row) pass the JIT
+        # threshold, and compiling took longer than running the query (docs/PERFORMANCE.md, P1).
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        dbapi_connection.commit()
 
 
 def create_app(config: type | dict[str, Any] | None = None) -> Flask:

@@ -17,7 +17,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, String, and_, case, exists, func, literal, or_, select, union_all
+from sqlalchemy import Integer, String, and_, case, exists, func, or_, select, text
 from sqlalchemy.orm import aliased
 
 from ..certificates.models import Certificate
@@ -141,24 +141,39 @@ def children_on(unit: Unit, day: dt.date) -> list[Unit]:
 
 
 class Buckets:
-    """``(bucket id, lo, hi)`` rows as a SQL subquery, and the units that fall in each bucket."""
+    """The buckets (a bucket id and its path ranges) and, as a SQL subquery, the units inside each."""
 
     def __init__(self, buckets: list[tuple[int, list[tuple[str, str]]]]):
         self.rows = [(bid, lo, hi) for bid, ranges in buckets for lo, hi in ranges]
         self.ids = [bid for bid, _ in buckets]
 
-    def subquery(self):
-        parts = [select(literal(bid, Integer).label("bucket"), literal(lo, String).label("lo"), literal(hi, String).label("hi")) for bid, lo, hi in self.rows]
-        return union_all(*parts).subquery("buckets") if len(parts) > 1 else parts[0].subquery("buckets")
-
     def units(self):
-        """``(bucket, unit_id)`` for every unit inside a bucket's ranges."""
-        b = self.subquery()
-        path = Unit.path
-        lo, hi = b.c.lo, b.c.hi
-        if db.session.get_bind().dialect.name == "postgresql":
-            path, lo, hi = path.collate("C"), lo.collate("C"), hi.collate("C")
-        return select(b.c.bucket, Unit.id.label("unit_id")).join(Unit, and_(path >= lo, path < hi)).subquery("bucket_units")
+        """``(bucket, unit_id)`` for every unit inside a bucket's ranges.
+
+        The two databases want different shapes (measured: docs/PERFORMANCE.md, P1):
+        - PostgreSQL: one index range scan on ``unit.path`` per range, glued with ``UNION ALL``. The planner
+          estimates each scan from the path statistics and walks units → teams → memberships through their
+          indexes. Joined to a list of literal ranges instead, it cannot estimate the join and hashed every
+          membership in the country once per bucket (39× the hand-written SQL at national scale).
+        - SQLite: the list of ranges joined to ``unit`` (a range search per bucket); the ``UNION ALL`` shape
+          runs the same steps but takes twice the CPU time there.
+
+        Both are written as SQL text with bound values: built as a SQLAlchemy ``union_all`` of a hundred
+        selects, each column's proxy set grows with every part, which cost ~70 ms of Python per call.
+        """
+        postgres = db.session.get_bind().dialect.name == "postgresql"
+        parts, values = [], {}
+        for i, (bid, lo, hi) in enumerate(self.rows):
+            values.update({f"bucket_{i}": bid, f"lo_{i}": lo, f"hi_{i}": hi})
+            if postgres:
+                parts.append(f"SELECT CAST(:bucket_{i} AS INTEGER) AS bucket, id AS unit_id FROM unit WHERE path >= :lo_{i} AND path < :hi_{i}")  # noqa: S608 (names only; values are bound)
+            else:
+                parts.append(f"SELECT :bucket_{i} AS bucket, :lo_{i} AS lo, :hi_{i} AS hi")
+        sql = text(" UNION ALL ".join(parts)).bindparams(**values)
+        if postgres:
+            return sql.columns(bucket=Integer, unit_id=Integer).subquery("bucket_units")
+        b = sql.columns(bucket=Integer, lo=String, hi=String).subquery("buckets")
+        return select(b.c.bucket, Unit.id.label("unit_id")).join(Unit, and_(Unit.path >= b.c.lo, Unit.path < b.c.hi)).subquery("bucket_units")
 
 
 # --------------------------------------------------------------------------- conditions
@@ -232,10 +247,13 @@ def _e3(bu, day: dt.date, plan_start: dt.date) -> dict[int, tuple[int, int]]:
     return _rows(stmt)
 
 
-def composition(day: dt.date):
-    """Per team: active mediators, women among them, ethnic-minority members among them (figure D's counts)."""
+def composition(day: dt.date, teams=None):
+    """Per team: active mediators, women among them, ethnic-minority members among them (figure D's counts).
+
+    ``teams`` (a select of team ids) limits it to those teams — without it, every team in the country is counted.
+    """
     m = MediatorMembership
-    return (
+    stmt = (
         select(
             m.team_id.label("team_id"),
             func.count(m.id).label("n"),
@@ -245,13 +263,15 @@ def composition(day: dt.date):
         .join(Person, Person.id == m.person_id)
         .where(_membership_active(day))
         .group_by(m.team_id)
-        .subquery("composition")
     )
+    if teams is not None:
+        stmt = stmt.where(m.team_id.in_(teams))
+    return stmt.subquery("composition")
 
 
 def _teams(bu, day: dt.date) -> dict[int, tuple[int, int, int]]:
     """Per bucket: active teams, those meeting composition (D), those with an active legal supporter (Đ)."""
-    comp = composition(day)
+    comp = composition(day, teams=select(Team.id).join(bu, Team.unit_id == bu.c.unit_id))
     village, parent = aliased(Unit), aliased(Unit)
     minority_required = or_(village.ethnic_minority_area.is_(True), and_(village.kind == UnitKind.VILLAGE, parent.ethnic_minority_area.is_(True)))
     meets = and_(

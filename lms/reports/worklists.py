@@ -168,8 +168,8 @@ class TeamsFailing(Listing):
         self.target = _target(self.plan, "D")
 
     def statement(self):
-        comp = composition(self.day)
         village, parent = aliased(Unit), aliased(Unit)
+        comp = composition(self.day, teams=select(Team.id).join(village, village.id == Team.unit_id).where(_in_ranges(village.path, self.ranges)))
         minority_required = or_(village.ethnic_minority_area.is_(True), and_(village.kind == UnitKind.VILLAGE, parent.ethnic_minority_area.is_(True)))
         n, women, minority = (func.coalesce(c, 0) for c in (comp.c.n, comp.c.women, comp.c.minority))
         meets = and_(n >= 3, women >= 1, or_(~minority_required, minority >= 1))
