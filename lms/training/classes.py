@@ -217,18 +217,50 @@ def checkin(code: str, person: Person | None, at: dt.datetime | None = None) -> 
     return mark(session, person.id, Attendance.PRESENT, via="qr")
 
 
-def attendance_share(row: ClassEnrollment) -> int:
-    """Percent of the class's sessions so far at which the person was present (excused counts as absent)."""
+def present_counts(klass: TrainingClass) -> dict[int, int]:
+    """Sessions of ``klass`` each person attended (person id → count; one grouped query)."""
+    rows = db.session.execute(
+        select(Attendance.person_id, func.count())
+        .join(ClassSession, ClassSession.id == Attendance.session_id)
+        .where(ClassSession.class_id == klass.id, Attendance.status == Attendance.PRESENT)
+        .group_by(Attendance.person_id)
+    )
+    return dict(rows.all())
+
+
+def attendance_share(row: ClassEnrollment, present: int | None = None) -> int:
+    """Percent of the class's sessions so far at which the person was present (excused counts as absent).
+
+    ``present``: the sessions attended, when the caller already counted them for the whole class (:func:`present_counts`).
+    """
     total = len(row.klass.sessions)
     if not total:
         return 0
-    present = db.session.scalar(
-        select(func.count())
-        .select_from(Attendance)
-        .join(ClassSession, ClassSession.id == Attendance.session_id)
-        .where(ClassSession.class_id == row.class_id, Attendance.person_id == row.person_id, Attendance.status == Attendance.PRESENT)
-    )
+    if present is None:
+        present = db.session.scalar(
+            select(func.count())
+            .select_from(Attendance)
+            .join(ClassSession, ClassSession.id == Attendance.session_id)
+            .where(ClassSession.class_id == row.class_id, Attendance.person_id == row.person_id, Attendance.status == Attendance.PRESENT)
+        )
     return (100 * present) // total
+
+
+def outcomes(klass: TrainingClass, rows: list[ClassEnrollment]) -> dict[int, tuple[int, list[str]]]:
+    """For each row of ``klass``: (sessions attended, :func:`shortfalls`), in a fixed number of queries."""
+    present = present_counts(klass)
+    met: set[int] | None = None
+    if klass.assessment == Assessment.ONLINE:
+        program = current_program(klass.program_code)
+        met = services.rules_met([r.person_id for r in rows], program) if program is not None else set()
+    return {
+        r.id: (
+            present.get(r.person_id, 0),
+            [] if r.status == ClassEnrollment.COMPLETED
+            else shortfalls(r, present=present.get(r.person_id, 0), online_met=None if met is None else r.person_id in met),
+        )
+        for r in rows
+    }
 
 
 # --------------------------------------------------------------------------- results and completion
@@ -247,18 +279,23 @@ def record_result(row: ClassEnrollment, score: int | None = None, passed: bool |
     return row
 
 
-def shortfalls(row: ClassEnrollment) -> list[str]:
-    """Why a person has not (yet) completed the class; empty when the rule is met."""
+def shortfalls(row: ClassEnrollment, present: int | None = None, online_met: bool | None = None) -> list[str]:
+    """Why a person has not (yet) completed the class; empty when the rule is met.
+
+    ``present`` and ``online_met`` are what a caller listing a whole class already computed (:func:`outcomes`).
+    """
     klass = row.klass
     reasons = []
     if row.status == ClassEnrollment.WITHDRAWN:
         return [f"Đã rút khỏi lớp: {row.withdraw_reason}"]
     if klass.assessment == Assessment.ONLINE:
-        program = current_program(klass.program_code)
-        if program is None or not services.rule_met(row.person, program):
+        if online_met is None:
+            program = current_program(klass.program_code)
+            online_met = program is not None and services.rule_met(row.person, program)
+        if not online_met:
             reasons.append("Chưa đạt yêu cầu hoàn thành chương trình trực tuyến (mở đủ bài học và đạt bài kiểm tra cuối khóa).")
     else:
-        share = attendance_share(row)
+        share = attendance_share(row, present)
         if share < klass.min_attendance:
             reasons.append(f"Chuyên cần {share}% (cần tối thiểu {klass.min_attendance}%).")
         if klass.assessment == Assessment.SCORE:
@@ -295,4 +332,5 @@ def finish(klass: TrainingClass) -> list[tuple[ClassEnrollment, list[str]]]:
     audit.record(klass, "update")
     db.session.flush()
     rows = sorted(klass.enrollments, key=lambda e: e.person.full_name)
-    return [(r, [] if r.status == ClassEnrollment.COMPLETED else shortfalls(r)) for r in rows]
+    found = outcomes(klass, rows)
+    return [(r, found[r.id][1]) for r in rows]

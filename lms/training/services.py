@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, select
 
 from ..core import audit, clock
 from ..core.errors import ServiceError
@@ -196,6 +196,31 @@ def rule_met(person: Person, program: Program) -> bool:
     if program.completion.get("final_quiz", True):
         return p.final_passed
     return True
+
+
+def rules_met(person_ids: list[int], program: Program) -> set[int]:
+    """Those of ``person_ids`` who meet ``program``'s online rule (as :func:`rule_met`), in two grouped queries."""
+    if not person_ids:
+        return set()
+    slugs = {lesson.slug for lesson in program.lessons}
+    opened = dict(db.session.execute(
+        select(LessonView.person_id, func.count(distinct(LessonView.lesson_slug)))
+        .where(LessonView.person_id.in_(person_ids), LessonView.program_code == program.code, LessonView.lesson_slug.in_(slugs))
+        .group_by(LessonView.person_id)
+    ).all()) if slugs else {}
+    met = {pid for pid in person_ids if opened.get(pid, 0) >= len(slugs)}
+    if not program.completion.get("final_quiz", True):
+        return met
+    final = program.final_module
+    if final is None or final.quiz is None or not met:
+        return set()
+    best = db.session.execute(
+        select(QuizAttempt.person_id, func.max(QuizAttempt.score))
+        .where(QuizAttempt.person_id.in_(met), QuizAttempt.program_code == final.quiz.module.program.code,
+               QuizAttempt.quiz_hash == final.quiz.content_hash)
+        .group_by(QuizAttempt.person_id)
+    ).all()
+    return {pid for pid, score in best if score is not None and score >= program.min_score}
 
 
 def evaluate(enrollment: Enrollment) -> bool:

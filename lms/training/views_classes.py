@@ -191,29 +191,13 @@ def _roster(klass: TrainingClass, include_withdrawn: bool = True) -> list[ClassE
     return list(db.session.scalars(stmt))
 
 
-def _present_counts(klass: TrainingClass) -> dict[int, int]:
-    """Sessions attended per person (one grouped query)."""
-    rows = db.session.execute(
-        select(Attendance.person_id, func.count())
-        .join(ClassSession, ClassSession.id == Attendance.session_id)
-        .where(ClassSession.class_id == klass.id, Attendance.status == Attendance.PRESENT)
-        .group_by(Attendance.person_id)
-    )
-    return dict(rows.all())
-
-
 def _row_infos(klass: TrainingClass, rows: list[ClassEnrollment]) -> list[dict]:
-    present = _present_counts(klass)
+    found = classes.outcomes(klass, rows)
     total = len(klass.sessions)
     out = []
     for r in rows:
-        attended = present.get(r.person_id, 0)
-        out.append({
-            "row": r,
-            "attended": attended,
-            "share": (100 * attended) // total if total else 0,
-            "reasons": [] if r.status == ClassEnrollment.COMPLETED else classes.shortfalls(r),
-        })
+        attended, reasons = found[r.id]
+        out.append({"row": r, "attended": attended, "share": (100 * attended) // total if total else 0, "reasons": reasons})
     return out
 
 
