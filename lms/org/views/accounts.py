@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ...core import audit, clock
 from ...core.access import get_scoped_or_404, login_required, roles_required, scoped
@@ -77,7 +78,7 @@ def accounts_list():
     must_change = args.get("must_change") == "1"
     q = args.get("q", "").strip()
     stmt = accounts.accounts_query(current_user, role=role, unit=unit, q=q, status=status, must_change=must_change)
-    page = paginate(stmt)
+    page = paginate(stmt.options(selectinload(User.unit), selectinload(User.person)))
     # the commune whose bulk creation / login sheet to offer
     commune = unit if unit is not None and unit.kind == UnitKind.COMMUNE else None
     if commune is None and current_user.unit.kind == UnitKind.COMMUNE:
