@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, stream_with_context, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
@@ -18,6 +17,7 @@ from ..core.nav import register_nav
 from ..core.pagination import paginate
 from ..core.panels import register_panel
 from ..core.roles import OFFICERS, STAFF, Role
+from ..core.spreadsheet import csv_response
 from ..core.text import nfc
 from ..curriculum.models import Program
 from ..extensions import db, limiter
@@ -288,10 +288,6 @@ def list_csv():
     today = clock.today()
 
     def rows():
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        buf.write("\ufeff")
-        writer.writerow(CSV_HEADERS)
         for r in db.session.execute(stmt.execution_options(yield_per=1000)):
             (serial, name, birth_year, program, issued_on, issuer, revoked_on, reason, replaced_by_id, source, home_name, home_kind, parent_name) = r
             if home_kind == UnitKind.VILLAGE:
@@ -301,23 +297,14 @@ def list_csv():
             else:
                 commune, village = "", ""
             status = _status_of(revoked_on, replaced_by_id, today)
-            writer.writerow([
+            yield [
                 serial, name, birth_year or "", program, _fmt(issued_on), issuer, commune, village,
                 Certificate.STATUS_TITLES[status], _fmt(revoked_on) if status == "revoked" else "", (reason or "") if status == "revoked" else "",
                 Certificate.SOURCE_TITLES.get(source, source),
-            ])
-            if buf.tell() > 64 * 1024:
-                yield buf.getvalue()
-                buf.seek(0)
-                buf.truncate()
-        yield buf.getvalue()
+            ]
 
     name = f"giay-chung-nhan-{filters.commune.code if filters.commune else 'tat-ca'}-{today:%Y%m%d}.csv"
-    return Response(
-        stream_with_context(rows()),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Content-Type": "text/csv; charset=utf-8"},
-    )
+    return csv_response(CSV_HEADERS, rows(), name)
 
 
 # --------------------------------------------------------------------------- revoke, re-issue

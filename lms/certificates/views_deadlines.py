@@ -7,11 +7,9 @@ queries; every read goes through the scope helper.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
-from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import aliased, selectinload
@@ -24,6 +22,7 @@ from ..core.nav import register_nav
 from ..core.pagination import paginate
 from ..core.panels import register_panel
 from ..core.roles import OFFICERS, STAFF, Role
+from ..core.spreadsheet import csv_response
 from ..extensions import db
 from ..org.models import MediatorMembership, Person, Team, Unit, UnitKind
 from ..org.services.roster import search_condition
@@ -304,32 +303,18 @@ def deadlines_csv():
         .outerjoin(parent, parent.id == village.parent_id)
     )
 
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        buffer.write("\ufeff")  # BOM: Excel reads the file as UTF-8
-        writer.writerow(CSV_HEADERS)
-        for n, row in enumerate(db.session.execute(stmt.execution_options(yield_per=1000)), start=1):
+    def rows():
+        for row in db.session.execute(stmt.execution_options(yield_per=1000)):
             (name, birth_year, gender, phone, team, kind, unit_name, parent_name, recognized_on, decision_no, deadline, status) = row
             village_name, commune_name = _place(kind, unit_name, parent_name)
             left = (deadline - today).days if deadline is not None and status in OPEN_STATUSES else ""
-            writer.writerow([
+            yield [
                 name, birth_year or "", gender.title if gender else "", phone or "", team, village_name, commune_name,
                 _fmt(recognized_on), decision_no or "", _fmt(deadline), left, STATUS_TITLES.get(status, status),
-            ])
-            if n % 500 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
+            ]
 
     code = filters.commune.code if filters.commune is not None else "pham-vi"
-    filename = f"han-boi-duong-{code}-{today.isoformat()}.csv"
-    return Response(
-        stream_with_context(generate()),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store"},
-    )
+    return csv_response(CSV_HEADERS, rows(), f"han-boi-duong-{code}-{today.isoformat()}.csv")
 
 
 @bp.route("/deadlines/class")

@@ -5,19 +5,18 @@ Routes sit on the dashboard's blueprint (``reports.``): ``reports.export_figures
 the unit (``?unit=CODE``, default the user's own) must lie in the user's scope, else 404.
 
 XLSX files are written by openpyxl in write-only mode into a temporary file (rows go
-to disk as they are appended); CSV is streamed (UTF-8 with BOM, so Excel reads the diacritics).
+to disk as they are appended); CSV is streamed (``core.spreadsheet.csv_response``: UTF-8 with BOM, so Excel reads the diacritics).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from flask import Response, abort, make_response, render_template, request, send_file, stream_with_context
+from flask import Response, abort, make_response, render_template, request, send_file
 from flask_login import current_user
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -29,6 +28,7 @@ from ..certificates.deadlines import STATUS_TITLES as DEADLINE_TITLES
 from ..certificates.deadlines import status_expr
 from ..core.access import get_scoped_or_404, roles_required, scoped
 from ..core.roles import STAFF
+from ..core.spreadsheet import csv_response
 from ..extensions import db
 from ..org.models import MediatorMembership, Person, Team, Unit, UnitKind
 from .api import BadParameter, find_unit, parse_day, parse_year
@@ -130,29 +130,6 @@ class XlsxBook:
         self.wb.save(tmp)
         tmp.seek(0)
         return send_file(tmp, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename, max_age=0)
-
-
-def csv_response(headers: Sequence[str], rows: Iterable[Sequence[Any]], filename: str) -> Response:
-    """Stream ``rows`` as CSV (UTF-8 with BOM) in chunks of about 64 KB."""
-
-    def generate() -> Iterator[str]:
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        buf.write("\ufeff")
-        writer.writerow(headers)
-        for row in rows:
-            writer.writerow(["" if v is None else v for v in row])
-            if buf.tell() > 64 * 1024:
-                yield buf.getvalue()
-                buf.seek(0)
-                buf.truncate()
-        yield buf.getvalue()
-
-    return Response(
-        stream_with_context(generate()),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Content-Type": "text/csv; charset=utf-8"},
-    )
 
 
 def _fmt(day: dt.date | None) -> str:

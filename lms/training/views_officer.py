@@ -9,13 +9,12 @@ the people list pages over the same query.
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import tempfile
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, stream_with_context, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import case, false, func, or_, select
@@ -31,6 +30,7 @@ from ..core.pagination import paginate
 from ..core.panels import register_panel
 from ..core.pdf import render_pdf
 from ..core.roles import OFFICERS, STAFF, Role
+from ..core.spreadsheet import csv_response
 from ..core.text import nfc
 from ..curriculum.models import Lesson, Module, Program
 from ..curriculum.services import current_program
@@ -297,29 +297,15 @@ def progress_csv():
     )
     total_lessons = db.session.scalar(select(func.count(Lesson.id)).where(Lesson.program_id == program.id))
 
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        buffer.write("\ufeff")  # BOM: Excel reads the file as UTF-8
-        writer.writerow(CSV_HEADERS)
-        for n, row in enumerate(db.session.execute(stmt.execution_options(yield_per=1000)), start=1):
-            writer.writerow([
+    def rows():
+        for row in db.session.execute(stmt.execution_options(yield_per=1000)):
+            yield [
                 row.full_name, row.birth_year or "", row.gender.title if row.gender else "", row.phone or "", row[4] or "", row[5] or "",
                 "Có" if row.eligible else "Không", _status_title(row), _vn_date(row.enrolled_on), row.opened, total_lessons,
                 "" if row.best_score is None else row.best_score, _vn_date(row.completed_on), _vn_date(row.accessed_on),
-            ])
-            if n % 500 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
+            ]
 
-    filename = f"tien-do-{program.code}-{unit.code}-{clock.today().isoformat()}.csv"
-    return current_app.response_class(
-        stream_with_context(generate()),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
-    )
+    return csv_response(CSV_HEADERS, rows(), f"tien-do-{program.code}-{unit.code}-{clock.today().isoformat()}.csv")
 
 
 def _status_title(row) -> str:
