@@ -26,11 +26,12 @@ from werkzeug.routing.converters import AnyConverter
 from lms.core.access import ACCESS_ATTR
 from lms.core.roles import Role
 from lms.extensions import db as _db
-from lms.org.models import ApiToken, Background, TrainerLevel, UnitKind
+from lms.org.models import ApiToken, Background, Plan, TrainerLevel, UnitKind
 from lms.org.services import cases, roster
 from lms.training import classes
 from lms.training import services as training
 from lms.training.models import Attendance, Notification
+from tests.reports.test_figures import TARGETS
 from tests.security.test_scope_walk import _attempt, world  # noqa: F401 (the scope walk's world is this test's fixture)
 
 #: Rows of each kind per commune in the small world (so that every list and section shows) and in the large one.
@@ -220,6 +221,9 @@ def qc_world(world, app, make_user, make_person):  # noqa: F811 (the imported fi
 
     world.users[Role.SYSTEM_ADMIN] = (make_user(Role.SYSTEM_ADMIN, world.tree.P), world.C1, world.CQ)
     world.trainer_person = _db.session.scalar(_db.select(Person).where(Person.full_name == "Tập huấn viên tỉnh"))
+    # a plan with every target, so the dashboard and every work list apply
+    _db.session.add(Plan(slug="ct", unit_id=world.tree.P.id, number="146/KH-UBND", title="Kế hoạch", issued_on=dt.date(2024, 7, 19),
+                         start_date=dt.date(2024, 7, 19), data={"targets": TARGETS}))
     _db.session.commit()
     return world
 
@@ -241,3 +245,51 @@ def test_query_counts_do_not_grow_with_rows(app, client, auth, qc_world, make_pe
         elif count2 > count + SLACK:
             failures.append(f"{key[0]} GET {key[1]}: {count} statements, {count2} with more rows")
     assert not failures, "\n".join(failures)
+
+
+#: Exports whose rows come from one query per list (streamed in batches), and those built from a bounded aggregate.
+STREAMED_EXPORTS = {"certificates.list_csv", "certificates.deadlines_csv", "learn.progress_csv", "reports.export_worklist"}
+AGGREGATE_EXPORTS = {"reports.export_figures"}  # the unit and each unit below it: reports/figures.py, a fixed number of statements
+
+
+def test_every_export_is_known(app):
+    exports = {r.endpoint for r in _get_rules(app) if r.rule.endswith((".csv", ".xlsx", ".<fmt>")) or "export" in r.endpoint}
+    exports -= {"org.import_errors", "org.import_template"}  # a dry run's errors, an empty template: not lists of the roster
+    assert exports == STREAMED_EXPORTS | AGGREGATE_EXPORTS
+
+
+def test_exports_stream_their_rows(app, client, auth, qc_world, make_person, make_user, make_certificate):
+    """Every export is a streamed response (a CSV generator, or an XLSX written to a temporary file), and the list
+    exports read their rows with ``yield_per`` (a server-side cursor on PostgreSQL), never all at once."""
+    from sqlalchemy.orm import Session
+
+    w = qc_world
+    grow(w, make_person, make_user, make_certificate, 0, SMALL)
+    user, inside, _ = w.users[Role.PROVINCE_ADMIN]
+    auth.login(user.username)
+    batched: list[int] = []
+
+    def listener(state):
+        if state.is_select and state.execution_options.get("yield_per"):
+            batched.append(state.execution_options["yield_per"])
+
+    event.listen(Session, "do_orm_execute", listener)
+    try:
+        checked = 0
+        for rule in _get_rules(app):
+            if rule.endpoint not in STREAMED_EXPORTS | AGGREGATE_EXPORTS:
+                continue
+            for url in _fill(rule, inside, w):
+                batched.clear()
+                resp = client.get(url)
+                assert resp.status_code == 200, url
+                assert resp.is_streamed, f"{url}: the whole file was built in memory"
+                body = resp.get_data()
+                resp.close()
+                assert body, url
+                if rule.endpoint in STREAMED_EXPORTS:
+                    assert batched and all(n <= 1000 for n in batched), f"{url}: rows not read in batches (yield_per)"
+                checked += 1
+    finally:
+        event.remove(Session, "do_orm_execute", listener)
+    assert checked == 17  # 3 list CSVs, figures as CSV and XLSX, 6 work lists as CSV and XLSX
