@@ -19,6 +19,7 @@ from flask import has_request_context
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from ..core import audit
 from ..core.errors import ServiceError
 from ..core.spreadsheet import Column, Row, parse_date
 from ..core.text import fold
@@ -47,15 +48,17 @@ CERTIFICATE_COLUMNS = [
 
 
 def _importer() -> User | None:
-    """The signed-in officer running a web import (the command line has none)."""
+    """The officer running a web import: signed in, or the one a background job acts for (the command line has none)."""
     if has_request_context() and getattr(current_user, "is_authenticated", False):
         return current_user._get_current_object()
-    return None
+    user_id = audit.acting_user_id()
+    return db.session.get(User, user_id) if user_id is not None else None
 
 
 class _Certificates(_Run):
     entities = ("certificate",)
     columns = CERTIFICATE_COLUMNS
+    finds_people = True
 
     def __init__(self, result, scope):
         super().__init__(result, scope)
@@ -77,7 +80,7 @@ class _Certificates(_Run):
     def find(self, c: _Cells, home: _UnitRef | None, name: str | None, year: int | None, phone: str | None) -> Person | None:
         """The engine's person matching, in the importer's scope; nobody is created."""
         person, by_phone = self.match_person(home.id if home else None, name, year, phone)
-        if person is not None and not self.in_scope(person.unit.path):
+        if person is not None and not self.in_scope(person.unit_path):
             person = None  # someone else's: as good as unknown here
         key = "phone" if phone else "name"
         if person is None:
@@ -95,7 +98,7 @@ class _Certificates(_Run):
             if namesakes > 1:
                 c.fail("name", "có nhiều người cùng họ tên và năm sinh ở đơn vị này; hãy ghi số điện thoại để phân biệt")
                 return None
-        return person
+        return self.orm(person)
 
     def row(self, row: Row) -> None:
         c = _Cells(self, row)

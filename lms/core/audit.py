@@ -5,14 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import inspect, select
+from sqlalchemy import insert, inspect, select
 
 from ..extensions import db
+from . import clock
 from .models import AuditLog
+
+#: The account a background job acts for (set with :func:`acting_as`); outside a job, the signed-in user.
+_acting: ContextVar[tuple[int | None, str] | None] = ContextVar("audit_acting", default=None)
 
 
 def _plain(value: Any) -> Any:
@@ -50,7 +57,26 @@ def changed_fields(obj, created: bool = False) -> dict[str, list[Any]]:
     return out
 
 
+@contextmanager
+def acting_as(user_id: int | None, username: str | None) -> Iterator[None]:
+    """Audit rows written inside the block name this account (a job run for a user, e.g. an import)."""
+    token = _acting.set((user_id, username or "cli") if user_id is not None else None)
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
+
+def acting_user_id() -> int | None:
+    """The account a running job acts for (:func:`acting_as`), or ``None``."""
+    acting = _acting.get()
+    return acting[0] if acting else None
+
+
 def _actor() -> tuple[int | None, str]:
+    acting = _acting.get()
+    if acting is not None:
+        return acting
     if has_request_context() and getattr(current_user, "is_authenticated", False):
         return current_user.id, current_user.username
     return None, "cli"
@@ -79,6 +105,30 @@ def record(obj, action: str, changes: dict[str, Any] | None = None) -> AuditLog 
     )
     db.session.add(row)
     return row
+
+
+def created_changes(values: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """What :func:`record` stores for a record created with these column values (``changed_fields(created=True)``)."""
+    return {k: [None, _plain(v)] for k, v in values.items() if k not in SKIP and v is not None}
+
+
+def plain_changes(changes: Mapping[str, tuple[Any, Any]]) -> dict[str, list[Any]]:
+    """``{field: (old, new)}`` as stored in an audit row."""
+    return {k: [_plain(old), _plain(new)] for k, (old, new) in changes.items() if k not in SKIP and old != new}
+
+
+def record_many(entries: Iterable[tuple[str, int, str, dict[str, Any]]]) -> int:
+    """Audit rows for records written in bulk (without ORM objects): ``(entity, entity_id, action, changes)``
+    each, inserted in batches with one statement per batch. Returns how many."""
+    user_id, actor = _actor()
+    at = clock.now()
+    rows = [
+        {"at": at, "user_id": user_id, "actor": actor, "entity": entity, "entity_id": entity_id, "action": action, "changes": changes}
+        for entity, entity_id, action, changes in entries
+    ]
+    if rows:
+        db.session.execute(insert(AuditLog), rows)
+    return len(rows)
 
 
 def history(obj, limit: int = 100) -> list[AuditLog]:

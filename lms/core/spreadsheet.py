@@ -1,5 +1,7 @@
 """Reading the spreadsheets officers already keep (XLSX or CSV), and writing templates.
 
+XLSX files are read with calamine (``python-calamine``, Rust): about 15 times less CPU than openpyxl's
+read-only mode for a 100,000-row roster (docs/PERFORMANCE.md, P4). openpyxl still writes the templates.
 Headers are matched ignoring case, diacritics, spacing and punctuation.
 Dates are accepted as real Excel dates, Excel serial numbers, ``dd/mm/yyyy``
 and ISO ``yyyy-mm-dd``.
@@ -11,13 +13,14 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from flask import Response, stream_with_context
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
+from python_calamine import CalamineError, CalamineWorkbook
 
 from .text import fold_key, nfc
 
@@ -78,16 +81,20 @@ def _header_map(headers: Sequence[Any], columns: Sequence[Column]) -> dict[int, 
     return mapping
 
 
-def _raw_rows(stream: IO[bytes], filename: str) -> Iterator[Sequence[Any]]:
+def _raw_rows(stream: IO[bytes], filename: str, on_size: Callable[[int], None] | None = None) -> Iterator[Sequence[Any]]:
+    """The rows of the first sheet (or of the CSV file) as lists of cell values; ``on_size`` gets the number of
+    rows (header included) as soon as it is known."""
     name = filename.lower()
     if name.endswith((".xlsx", ".xlsm")):
         try:
-            wb = load_workbook(stream, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a bad file
+            wb = CalamineWorkbook.from_filelike(stream)
+            sheet = wb.get_sheet_by_index(0)
+        except (CalamineError, ValueError, OSError, IndexError) as exc:  # not a workbook, damaged, no sheet
             raise SpreadsheetError("Không đọc được tệp Excel (.xlsx). Hãy kiểm tra lại tệp.") from exc
         try:
-            ws = wb.worksheets[0]
-            yield from ws.iter_rows(values_only=True)
+            if on_size:
+                on_size(sheet.height)
+            yield from sheet.iter_rows()
         finally:
             wb.close()
     elif name.endswith((".csv", ".txt")):
@@ -98,19 +105,28 @@ def _raw_rows(stream: IO[bytes], filename: str) -> Iterator[Sequence[Any]]:
                 break
             except UnicodeDecodeError:
                 continue
+        del data
         sample = text[:4096]
         try:
             dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
         except csv.Error:
             dialect = csv.excel
+        if on_size:
+            on_size(text.count("\n") + (not text.endswith("\n")))
         yield from csv.reader(io.StringIO(text), dialect)
     else:
         raise SpreadsheetError("Chỉ nhận tệp .xlsx hoặc .csv.")
 
 
-def read_rows(stream: IO[bytes], filename: str, columns: Sequence[Column]) -> Iterator[Row]:
-    """Yield each non-empty data row as a :class:`Row` keyed by column key."""
-    rows = _raw_rows(stream, filename)
+def read_rows(
+    stream: IO[bytes], filename: str, columns: Sequence[Column], on_size: Callable[[int], None] | None = None
+) -> Iterator[Row]:
+    """Yield each non-empty data row as a :class:`Row` keyed by column key.
+
+    ``on_size(n)``, when given, is called once with the number of rows below the header (an upper bound of the
+    data rows: blank rows are skipped), for progress reports.
+    """
+    rows = _raw_rows(stream, filename, (lambda n: on_size(max(n - 1, 0))) if on_size else None)
     mapping: dict[int, Column] | None = None
     for number, raw in enumerate(rows, start=1):
         if mapping is None:
@@ -168,6 +184,8 @@ def parse_flag(value: Any) -> bool:
     """``x`` (or có / yes / 1 / true) is true; blank is false."""
     if value is None:
         return False
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a number cell: 1.0
     return fold_key(str(value)) in {"x", "co", "yes", "y", "1", "true", "dung"}
 
 

@@ -25,12 +25,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import IO, Any
 
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from ...core import audit, clock
 from ...core.errors import ServiceError
@@ -50,6 +51,7 @@ from ..models import (
     TrainerLevel,
     Unit,
     UnitKind,
+    training_deadline,
 )
 from . import cases, roster
 
@@ -419,9 +421,101 @@ class _Cells:
         return parse_flag(self.row.values.get(key)) if self.present(key) else None
 
 
+# --------------------------------------------------------------------------- records written in bulk
+
+
+class _Rec:
+    """A roster record as an import sees it: in the database (``id`` set) or still to be inserted (``id`` None).
+
+    Plain objects with the model's column names, so the model's own helpers (``Person.set_name``…) work on them.
+    The people, teams and memberships an import creates or changes are written by :meth:`_Run.flush_pending`,
+    once per chunk of rows, in a few multi-row statements."""
+
+    __slots__ = ("id",)
+    model: Any = None
+    fields: tuple[str, ...] = ()
+
+    def __init__(self, id: int | None = None, **values: Any):  # noqa: A002
+        self.id = id
+        for name in self.fields:
+            setattr(self, name, values.pop(name, None))
+        for name, value in values.items():
+            setattr(self, name, value)
+
+    def values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.fields}
+
+
+class _PersonRec(_Rec):
+    model = Person
+    fields = ("full_name", "search_key", "gender", "birth_year", "birth_date", "ethnicity", "is_minority", "phone", "email", "unit_id")
+    __slots__ = (*fields, "unit_path", "memberships")
+    set_name = Person.set_name
+    set_ethnicity = Person.set_ethnicity
+
+
+class _TeamRec(_Rec):
+    model = Team
+    fields = ("name", "search_key", "unit_id", "established_on", "dissolved_on", "implicit")
+    __slots__ = fields
+
+
+class _MembershipRec(_Rec):
+    model = MediatorMembership
+    fields = (
+        "person_id", "team_id", "decision_no", "recognized_on", "deadline", "is_leader", "left_on", "leave_decision_no", "leave_reason",
+        "leave_note",
+    )
+    __slots__ = (*fields, "person", "team")
+
+    def of_team(self, team: _TeamRec) -> bool:
+        return self.team is team or (team.id is not None and self.team_id == team.id)
+
+
+#: What a membership's "end" audit row holds (the create row leaves these out, as roster.end_membership does).
+_LEAVE_FIELDS = frozenset({"left_on", "leave_decision_no", "leave_reason", "leave_note"})
+#: Rows read, looked up and written together: one round of SELECTs before the rows, one of INSERTs after.
+CHUNK = 2000
+#: Values per ``IN (…)`` list.
+_IN_BATCH = 1000
+
+
+def _batches(values: Iterable[Any], size: int = _IN_BATCH) -> Iterator[list[Any]]:
+    it = iter(values)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def _insert_many(model, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` (all with the same keys) in a few statements; their new ids, in order.
+
+    PostgreSQL: ``INSERT … RETURNING`` in batches, in parameter order (SQLAlchemy's insertmanyvalues).
+    SQLite returns no reliable order from a multi-row ``RETURNING`` (SQLAlchemy would fall back to one statement
+    per row), but it has one writer at a time: the first row is inserted alone, which takes the write lock,
+    and the others get the ids that follow it.
+    """
+    bulk = insert(model).execution_options(render_nulls=True)
+    if db.session.get_bind().dialect.name != "sqlite":
+        return list(db.session.scalars(bulk.returning(model.id, sort_by_parameter_order=True), rows))
+    first = db.session.scalar(bulk.values(**rows[0]).returning(model.id))
+    ids = list(range(first, first + len(rows)))
+    if len(rows) > 1:
+        db.session.execute(bulk, [{**row, "id": i} for row, i in zip(rows[1:], ids[1:], strict=True)])
+    return ids
+
+
+def _id_order(rec: _Rec) -> tuple[bool, int]:
+    """Records in the database by id, then the new ones (which will get higher ids)."""
+    return (rec.id is None, rec.id or 0)
+
+
 class _Run:
     entities: tuple[str, ...] = ()
     columns: list[Column] = []
+    #: Columns holding unit codes: looked up once per chunk of rows.
+    unit_keys: tuple[str, ...] = ("village", "unit")
+    #: Whether rows name people (phone, name): looked up once per chunk of rows.
+    finds_people: bool = False
 
     def __init__(self, result: ImportResult, scope: Unit | None):
         self.result = result
@@ -429,9 +523,19 @@ class _Run:
         self.headers = {c.key: c.header for c in self.columns}
         self.today = clock.today()
         self._units: dict[str, _UnitRef | None] = {}
-        self._teams: dict[tuple[int, str], int] = {}
+        self._teams: dict[tuple[int, str], _TeamRec] = {}
+        self._village_teams: dict[int, list[_TeamRec]] = {}
         #: (entity, id, ...) → the row that first touched the record in this file
         self.seen: dict[tuple, int] = {}
+        self._pending_keys: list[tuple] = []
+        # the people the current chunk may name, by phone and by (unit, folded name), in id order
+        self._people: dict[int, _PersonRec] = {}
+        self._by_phone: dict[str, list[_PersonRec]] = {}
+        self._by_name: dict[tuple[int, str], list[_PersonRec]] = {}
+        # what flush_pending writes
+        self._new: dict[type, list[_Rec]] = {}
+        self._updates: dict[type, dict[int, dict[str, Any]]] = {}
+        self._audits: list[tuple[_Rec, str, Any]] = []
         for entity in self.entities:
             result.count(entity)
 
@@ -443,12 +547,141 @@ class _Run:
     def in_scope(self, path: str) -> bool:
         return self.scope_path is None or path.startswith(self.scope_path)
 
+    def key(self, *parts: Any) -> tuple:
+        """A key of :attr:`seen`; a record not yet written stands for itself until :meth:`flush_pending` gives it an id."""
+        key = tuple(p.id if isinstance(p, _Rec) and p.id is not None else p for p in parts)
+        if any(isinstance(p, _Rec) for p in key):
+            self._pending_keys.append(key)
+        return key
+
+    # ------------------------------------------------------------------ lookups, once per chunk
+
+    def prefetch(self, rows: list[Row]) -> None:
+        """Load what the rows of a chunk refer to: units by code, the villages' teams, the people they may name."""
+        codes = {code.upper() for row in rows for key in self.unit_keys if (code := row.text(key))}
+        self.load_units(codes)
+        units = [ref for code in codes if (ref := self._units.get(code)) is not None]
+        if "team" in self.entities:
+            self.load_teams(ref.id for ref in units if ref.kind in (UnitKind.VILLAGE, UnitKind.COMMUNE))
+        if self.finds_people:
+            self.load_people(rows, {ref.id for ref in units})
+
+    def load_units(self, codes: Iterable[str]) -> None:
+        missing = [code for code in codes if code not in self._units]
+        for batch in _batches(missing):
+            for found in db.session.execute(select(Unit.id, Unit.code, Unit.kind, Unit.path, Unit.name).where(Unit.code.in_(batch))):
+                self._units[found.code] = _UnitRef(*found)
+            for code in batch:
+                self._units.setdefault(code, None)
+
+    def load_teams(self, unit_ids: Iterable[int]) -> None:
+        missing = [uid for uid in set(unit_ids) if uid not in self._village_teams]
+        cols = [Team.id, *(getattr(Team, f) for f in _TeamRec.fields)]
+        for batch in _batches(missing):
+            for uid in batch:
+                self._village_teams[uid] = []
+            for found in db.session.execute(select(*cols).where(Team.unit_id.in_(batch)).order_by(Team.id)):
+                self._village_teams[found.unit_id].append(_TeamRec(**found._asdict()))
+
+    def load_people(self, rows: list[Row], homes: set[int]) -> None:
+        """The people the rows may name: by phone (anywhere), or by folded name in the rows' units."""
+        phones, names = set(), set()
+        for row in rows:
+            raw = row.values.get("phone")
+            if raw is not None and (phone := normalize_phone(_cell_text(raw))):
+                phones.add(phone)
+            if name := row.text("name"):
+                names.add(fold(name))
+        self._people, self._by_phone, self._by_name = {}, {}, {}
+        cols = [Person.id, *(getattr(Person, f) for f in _PersonRec.fields), Unit.path.label("unit_path")]
+        base = select(*cols).join(Unit, Unit.id == Person.unit_id)
+        stmts = [base.where(Person.phone.in_(batch)) for batch in _batches(phones)]
+        if homes:
+            home_list = sorted(homes)
+            stmts += [base.where(Person.unit_id.in_(home_list), Person.search_key.in_(batch)) for batch in _batches(names)]
+        for stmt in stmts:
+            for found in db.session.execute(stmt):
+                if found.id not in self._people:
+                    self._people[found.id] = _PersonRec(**found._asdict(), memberships=[])
+        for person in sorted(self._people.values(), key=lambda p: p.id):
+            self._index(person)
+
+    def _index(self, person: _PersonRec) -> None:
+        if person.phone:
+            self._by_phone.setdefault(person.phone, []).append(person)
+        self._by_name.setdefault((person.unit_id, person.search_key), []).append(person)
+
+    def _reindex(self, person: _PersonRec, before: Mapping[str, Any]) -> None:
+        """Keep the chunk's indexes in step with a person whose phone, name or unit changed."""
+        if before["phone"] == person.phone and before["search_key"] == person.search_key and before["unit_id"] == person.unit_id:
+            return
+        for index, old in ((self._by_phone, before["phone"]), (self._by_name, (before["unit_id"], before["search_key"]))):
+            if old in index and person in index[old]:
+                index[old].remove(person)
+        if person.phone:
+            self._by_phone.setdefault(person.phone, []).append(person)
+            self._by_phone[person.phone].sort(key=_id_order)
+        named = self._by_name.setdefault((person.unit_id, person.search_key), [])
+        named.append(person)
+        named.sort(key=_id_order)
+
+    # ------------------------------------------------------------------ writes, once per chunk
+
+    def add(self, rec: _Rec, audit_leaves_out: frozenset[str] = frozenset()) -> None:
+        """A new record, inserted (and audited as created) by the next :meth:`flush_pending`."""
+        self._new.setdefault(rec.model, []).append(rec)
+        self._audits.append((rec, "create", audit_leaves_out))
+
+    def change(self, rec: _Rec, changes: Mapping[str, tuple[Any, Any]], action: str) -> None:
+        """Changed columns ``{field: (old, new)}`` of a record, written and audited by the next :meth:`flush_pending`."""
+        if rec.id is None:
+            return  # not written yet: inserted with its final values
+        self._updates.setdefault(rec.model, {}).setdefault(rec.id, {}).update({k: new for k, (_, new) in changes.items()})
+        self._audits.append((rec, action, audit.plain_changes(changes)))
+
+    def orm(self, rec: _Rec):
+        """The model object of a record (written first if it is new), for the services that need one."""
+        self.flush_pending()
+        return db.session.get(rec.model, rec.id, populate_existing=True)
+
+    def flush_pending(self) -> None:
+        """Insert the new records (people, then teams, then memberships), update the changed ones, write their
+        audit rows: a few multi-row statements, whatever the number of rows."""
+        if not (self._new or self._updates or self._audits):
+            return
+        now = clock.now()
+        for model in (Person, Team, MediatorMembership):
+            recs = self._new.pop(model, None)
+            if not recs:
+                continue
+            if model is MediatorMembership:
+                for m in recs:
+                    m.person_id, m.team_id = m.person.id, m.team.id
+                    m.deadline = training_deadline(m.recognized_on)  # the ORM event does this for ORM inserts only
+            rows = [{**rec.values(), "created_at": now, "updated_at": now} for rec in recs]
+            for rec, new_id in zip(recs, _insert_many(model, rows), strict=True):
+                rec.id = new_id
+        for model, by_id in self._updates.items():
+            db.session.execute(update(model), [{"id": rid, **values, "updated_at": now} for rid, values in by_id.items()])
+        self._updates.clear()
+        audit.record_many(
+            (
+                rec.model.__tablename__, rec.id, action,
+                audit.created_changes({k: v for k, v in rec.values().items() if k not in extra}) if action == "create" else extra,
+            )
+            for rec, action, extra in self._audits
+        )
+        self._audits.clear()
+        for key in self._pending_keys:
+            if key in self.seen:
+                self.seen[tuple(p.id if isinstance(p, _Rec) else p for p in key)] = self.seen.pop(key)
+        self._pending_keys.clear()
+
+    # ------------------------------------------------------------------ units and teams
+
     def unit(self, code: str) -> _UnitRef | None:
         if code not in self._units:
-            found = db.session.execute(
-                select(Unit.id, Unit.code, Unit.kind, Unit.path, Unit.name).where(Unit.code == code)
-            ).first()
-            self._units[code] = _UnitRef(*found) if found else None
+            self.load_units([code])
         return self._units[code]
 
     def remember_unit(self, unit: Unit) -> None:
@@ -474,24 +707,28 @@ class _Run:
             return None
         return ref
 
-    def team(self, village: _UnitRef, name: str | None) -> Team:
-        """The named team of the village (matched ignoring accents), or its default team; created when missing."""
+    def team(self, village: _UnitRef, name: str | None) -> _TeamRec:
+        """The named team of the village (matched ignoring accents), or its default team (the first); created when missing."""
         key = (village.id, fold(name))
-        team_id = self._teams.get(key)
-        if team_id is not None:
-            return db.session.get(Team, team_id)
-        unit = db.session.get(Unit, village.id)
+        team = self._teams.get(key)
+        if team is not None:
+            return team
+        self.load_teams([village.id])
+        teams = self._village_teams[village.id]
         if name:
             wanted = {fold(name), fold(f"Tổ hòa giải {name}")}
-            team = db.session.scalar(select(Team).where(Team.unit_id == unit.id, Team.search_key.in_(wanted)).order_by(Team.id).limit(1))
+            team = next((t for t in teams if t.search_key in wanted), None)
         else:
-            team = roster.default_team(unit, create=False)
+            team = teams[0] if teams else None
         if team is None:
-            team = roster.create_team(unit=unit, name=name, implicit=True)
+            full = nfc(name) or roster.default_team_name(village.name)
+            team = _TeamRec(name=full, search_key=fold(full), unit_id=village.id, implicit=True)
+            teams.append(team)
+            self.add(team)
             self.result.count("team").created += 1
         else:
             self.result.count("team").unchanged += 1
-        self._teams[key] = team.id
+        self._teams[key] = team
         return team
 
     def column_for(self, attr: str | None) -> str:
@@ -502,8 +739,8 @@ class _Run:
         c.fail(self.column_for(exc.field) or default, exc.message.rstrip("."))
 
     def apply(self, c: _Cells, obj, desired: dict[str, Any], key: tuple, entity: str) -> bool:
-        """Bring ``obj`` to ``desired`` (only what differs, audited as "import"). A later row for the
-        same record may fill what is still blank; a different value is a conflicting duplicate.
+        """Bring ``obj`` (a model object or a record) to ``desired`` (only what differs, audited as "import"). A later
+        row for the same record may fill what is still blank; a different value is a conflicting duplicate.
         Each record is counted once per file."""
         diffs = {k: v for k, v in desired.items() if getattr(obj, k) != v}
         first = self.seen.get(key)
@@ -521,6 +758,7 @@ class _Run:
                 self.result.count(entity).unchanged += 1
                 return True
             self.result.count(entity).updated += 1
+        before = obj.values() if isinstance(obj, _Rec) else None
         for attr, value in diffs.items():
             if attr == "full_name":
                 obj.set_name(value)
@@ -531,27 +769,31 @@ class _Run:
                 obj.search_key = fold(value)
             else:
                 setattr(obj, attr, value)
-        audit.record(obj, "import")
-        db.session.flush()
+        if before is None:
+            audit.record(obj, "import")
+            db.session.flush()
+            return True
+        after = obj.values()
+        self.change(obj, {k: (before[k], after[k]) for k in obj.fields if before[k] != after[k]}, "import")
+        if isinstance(obj, _PersonRec):
+            self._reindex(obj, before)
         return True
 
     # ------------------------------------------------------------------ people
 
-    def match_person(self, home_id: int | None, name: str | None, year: int | None, phone: str | None) -> tuple[Person | None, bool]:
+    def match_person(self, home_id: int | None, name: str | None, year: int | None, phone: str | None) -> tuple[_PersonRec | None, bool]:
         """The person a row means, and whether the phone found them: by phone when the row has one; else
         (or when nobody has that phone) by accent-folded name + birth year (when given) + home unit,
-        among people without a phone when the row has one. Scope is the caller's to check."""
+        among people without a phone when the row has one. Scope is the caller's to check.
+        Looks in what :meth:`prefetch` loaded for the chunk and what earlier rows of it created."""
         person, by_phone = None, False
-        if phone:
-            person = db.session.scalar(select(Person).where(Person.phone == phone).order_by(Person.id).limit(1))
-            by_phone = person is not None
+        if phone and (found := self._by_phone.get(phone)):
+            person, by_phone = found[0], True
         if person is None and name and home_id is not None:
-            stmt = select(Person).where(Person.search_key == fold(name), Person.unit_id == home_id)
-            if year is not None:
-                stmt = stmt.where(Person.birth_year == year)
-            if phone:
-                stmt = stmt.where(Person.phone.is_(None))
-            person = db.session.scalar(stmt.order_by(Person.id).limit(1))
+            for candidate in self._by_name.get((home_id, fold(name)), ()):
+                if (year is None or candidate.birth_year == year) and not (phone and candidate.phone is not None):
+                    person = candidate
+                    break
         return person, by_phone
 
     def person(
@@ -564,22 +806,20 @@ class _Run:
         birth: tuple[int, dt.date | None] | None = None,
         ethnicity: str | None = None,
         phone: str | None = None,
-    ) -> Person | None:
+    ) -> _PersonRec | None:
         year, day = birth if birth else (None, None)
         person, by_phone = self.match_person(home.id, name, year, phone)
         if person is None:
-            try:
-                person = roster.create_person(
-                    full_name=name, unit=db.session.get(Unit, home.id), gender=gender, birth_year=year, birth_date=day,
-                    ethnicity=ethnicity, phone=phone,
-                )
-            except ServiceError as exc:
-                self.service_error(c, exc, "name")
-                return None
-            self.seen[("person", person.id)] = c.row.number
+            # as roster.create_person: NFC name and its folded key, "Kinh" when no ethnicity is given
+            person = _PersonRec(unit_id=home.id, unit_path=home.path, gender=gender, birth_year=year, birth_date=day, phone=phone, memberships=[])
+            person.set_name(nfc(name))
+            person.set_ethnicity(nfc(ethnicity) or "Kinh")
+            self.add(person)
+            self._index(person)
+            self.seen[self.key("person", person)] = c.row.number
             self.result.count("person").created += 1
             return person
-        if not self.in_scope(person.unit.path):
+        if not self.in_scope(person.unit_path):
             c.fail("phone" if by_phone else "name", "người có số điện thoại này thuộc đơn vị ngoài phạm vi quản lý của bạn")
             return None
         if by_phone and fold(name) != person.search_key:
@@ -598,7 +838,7 @@ class _Run:
             desired["ethnicity"] = ethnicity
         if phone:
             desired["phone"] = phone
-        return person if self.apply(c, person, desired, ("person", person.id), "person") else None
+        return person if self.apply(c, person, desired, self.key("person", person), "person") else None
 
     # ------------------------------------------------------------------ per kind
 
@@ -612,6 +852,7 @@ class _Run:
 class _Units(_Run):
     entities = ("unit",)
     columns = UNIT_COLUMNS
+    unit_keys = ("code", "parent", "successor")
 
     def __init__(self, result, scope):
         super().__init__(result, scope)
@@ -761,6 +1002,17 @@ class _Units(_Run):
 class _Mediators(_Run):
     entities = ("person", "team", "membership")
     columns = MEDIATOR_COLUMNS
+    finds_people = True
+
+    def prefetch(self, rows: list[Row]) -> None:
+        """Also the memberships of the people the chunk may name."""
+        super().prefetch(rows)
+        cols = [MediatorMembership.id, *(getattr(MediatorMembership, f) for f in _MembershipRec.fields)]
+        for batch in _batches(self._people):
+            stmt = select(*cols).where(MediatorMembership.person_id.in_(batch)).order_by(MediatorMembership.recognized_on, MediatorMembership.id)
+            for found in db.session.execute(stmt):
+                person = self._people[found.person_id]
+                person.memberships.append(_MembershipRec(**found._asdict(), person=person, team=None))
 
     def row(self, row: Row) -> None:
         c = _Cells(self, row)
@@ -788,22 +1040,13 @@ class _Mediators(_Run):
         if person is None:
             return
         team = self.team(village, team_name)
-        key = ("membership", person.id, team.id, recognized_on)
-        m = db.session.scalar(
-            select(MediatorMembership).where(
-                MediatorMembership.person_id == person.id, MediatorMembership.team_id == team.id, MediatorMembership.recognized_on == recognized_on
-            )
-        )
+        key = self.key("membership", person, team, recognized_on)
+        m = next((x for x in person.memberships if x.recognized_on == recognized_on and x.of_team(team)), None)
         if m is None:
-            try:
-                m = roster.recognize_mediator(person=person, team=team, recognized_on=recognized_on, decision_no=decision_no, is_leader=bool(leader))
-                if left_on:
-                    roster.end_membership(m, left_on=left_on, reason=reason[0] if reason else None, note=reason[1] if reason else None)
-            except ServiceError as exc:
-                self.service_error(c, exc, "recognized_on")
-                return
-            self.seen[key] = row.number
-            self.result.count("membership").created += 1
+            self.recognize(c, person, team, village, recognized_on, decision_no, bool(leader), left_on, reason)
+            if not c.bad:
+                self.seen[key] = row.number
+                self.result.count("membership").created += 1
             return
         desired: dict[str, Any] = {}
         if decision_no:
@@ -816,10 +1059,32 @@ class _Mediators(_Run):
             desired.update(leave_reason=reason[0], leave_note=reason[1])
         self.apply(c, m, desired, key, "membership")
 
+    def recognize(self, c: _Cells, person: _PersonRec, team: _TeamRec, village: _UnitRef, recognized_on: dt.date,
+                  decision_no: str | None, leader: bool, left_on: dt.date | None, reason: tuple | None) -> None:
+        """roster.recognize_mediator (and end_membership when the row has left), on records written in bulk."""
+        try:
+            roster.check_recognition(recognized_on, team.dissolved_on, [x for x in person.memberships if x.of_team(team)])
+        except ServiceError as exc:
+            self.service_error(c, exc, "recognized_on")
+            return
+        m = _MembershipRec(person=person, team=team, decision_no=nfc(decision_no), recognized_on=recognized_on, is_leader=leader)
+        if roster.moves_home(person, team.unit_id, m):  # registered where they mediate
+            before = person.values()
+            person.unit_id, person.unit_path = team.unit_id, village.path
+            self.change(person, {"unit_id": (before["unit_id"], person.unit_id)}, "update")
+            self._reindex(person, before)
+        person.memberships.append(m)
+        self.add(m, audit_leaves_out=_LEAVE_FIELDS)
+        if left_on:
+            m.left_on = left_on
+            m.leave_reason, m.leave_note = (reason[0], nfc(reason[1])) if reason else (None, None)
+            self._audits.append((m, "end", audit.plain_changes({k: (None, getattr(m, k)) for k in _LEAVE_FIELDS})))
+
 
 class _Trainers(_Run):
     entities = ("person", "appointment")
     columns = TRAINER_COLUMNS
+    finds_people = True
 
     def row(self, row: Row) -> None:
         c = _Cells(self, row)
@@ -840,9 +1105,10 @@ class _Trainers(_Run):
             c.fail("ended_on", "ngày kết thúc trước ngày bắt đầu")
         if c.bad:
             return
-        person = self.person(c, unit, name=name, gender=gender, birth=birth, phone=phone)
-        if person is None:
+        rec = self.person(c, unit, name=name, gender=gender, birth=birth, phone=phone)
+        if rec is None:
             return
+        person = self.orm(rec)
         key = ("appointment", person.id, level, unit.id, started_on)
         a = db.session.scalar(
             select(TrainerAppointment).where(
@@ -872,6 +1138,7 @@ class _Trainers(_Run):
 class _Supporters(_Run):
     entities = ("person", "team", "support")
     columns = SUPPORTER_COLUMNS
+    finds_people = True
 
     def row(self, row: Row) -> None:
         c = _Cells(self, row)
@@ -885,10 +1152,11 @@ class _Supporters(_Run):
             c.fail("to_on", "ngày kết thúc trước ngày bắt đầu")
         if c.bad:
             return
-        person = self.person(c, village, name=name)
-        if person is None:
+        rec = self.person(c, village, name=name)
+        if rec is None:
             return
-        team = self.team(village, team_name)
+        team_rec = self.team(village, team_name)
+        person, team = self.orm(rec), self.orm(team_rec)
         key = ("support", person.id, team.id, from_on)
         s = db.session.scalar(
             select(LegalSupport).where(LegalSupport.person_id == person.id, LegalSupport.team_id == team.id, LegalSupport.from_on == from_on)
@@ -916,10 +1184,14 @@ class _Cases(_Run):
     entities = ("case_stat",)
     columns = CASE_COLUMNS
 
+    def __init__(self, result, scope):
+        super().__init__(result, scope)
+        self._team_ids: dict[tuple[int, str], int] = {}
+
     def find_team(self, c: _Cells, village: _UnitRef, name: str | None) -> Team | None:
         key = (village.id, fold(name))
-        if key in self._teams:
-            return db.session.get(Team, self._teams[key])
+        if key in self._team_ids:
+            return db.session.get(Team, self._team_ids[key])
         unit = db.session.get(Unit, village.id)
         if name:
             wanted = {fold(name), fold(f"Tổ hòa giải {name}")}
@@ -932,7 +1204,7 @@ class _Cases(_Run):
             if team is None:
                 c.fail("village", f"{unit.name} ({unit.code}) chưa có tổ hòa giải nào")
                 return None
-        self._teams[key] = team.id
+        self._team_ids[key] = team.id
         return team
 
     def row(self, row: Row) -> None:
@@ -1018,22 +1290,39 @@ def register_kind(kind: ImportKind, entity_titles: Mapping[str, str] | None = No
     ENTITY_TITLES.update(entity_titles or {})
 
 
-def run_import(kind: str, stream: IO[bytes], filename: str, scope: Unit | None = None, dry_run: bool = False) -> ImportResult:
+def run_import(
+    kind: str,
+    stream: IO[bytes],
+    filename: str,
+    scope: Unit | None = None,
+    dry_run: bool = False,
+    on_progress: Callable[[int, int | None], None] | None = None,
+) -> ImportResult:
     """Validate the whole file and, unless ``dry_run`` or any row is bad, apply it (flushed, not committed).
 
     ``scope`` is the importer's unit (its subtree is what may be read and changed); ``None`` means
-    everywhere (system administrator, command line). Raises only on unexpected database errors,
-    after undoing its own work; the caller commits or rolls back.
+    everywhere (system administrator, command line). The rows are handled in chunks of :data:`CHUNK`: what a
+    chunk refers to is looked up first, then its rows are checked and applied in order, then what they created
+    or changed is written; ``on_progress(rows done, rows in the file or None)`` is called after each chunk.
+    Raises only on unexpected database errors, after undoing its own work; the caller commits or rolls back.
     """
     spec = KINDS[kind]
     result = ImportResult(kind=kind, dry_run=dry_run)
+    size: list[int | None] = [None]
     savepoint = db.session.begin_nested()
     try:
         run = spec.runner(result, scope)
-        for row in read_rows(stream, filename, spec.columns):
-            result.rows += 1
-            run.row(row)
+        rows = read_rows(stream, filename, spec.columns, on_size=lambda n: size.__setitem__(0, n))
+        while chunk := list(islice(rows, CHUNK)):
+            run.prefetch(chunk)
+            for row in chunk:
+                result.rows += 1
+                run.row(row)
+            run.flush_pending()
+            if on_progress:
+                on_progress(result.rows, size[0])
         run.finish()
+        run.flush_pending()
         if result.rows == 0:
             result.file_error = "Tệp không có dòng dữ liệu nào (chỉ có dòng tiêu đề)."
     except SpreadsheetError as exc:

@@ -196,10 +196,15 @@ def unit_counts(units: list[Unit], day: dt.date | None = None) -> dict[int, dict
 # --------------------------------------------------------------------------- teams
 
 
+def default_team_name(unit_name: str) -> str:
+    """The name of a team created without one: ``Tổ hòa giải <village>``."""
+    return f"Tổ hòa giải {unit_name}"
+
+
 def create_team(*, unit: Unit, name: str | None = None, established_on: dt.date | None = None, implicit: bool = False) -> Team:
     if unit.kind not in (UnitKind.VILLAGE, UnitKind.COMMUNE):
         raise ServiceError("Tổ hòa giải phải thuộc một thôn / tổ dân phố (hoặc xã).", "unit")
-    name = nfc(name) or f"Tổ hòa giải {unit.name}"
+    name = nfc(name) or default_team_name(unit.name)
     team = Team(name=name, search_key=fold(name), unit=unit, established_on=established_on, implicit=implicit)
     db.session.add(team)
     db.session.flush()  # foreign keys filled in, so the audit row shows them
@@ -337,16 +342,10 @@ def search_condition(query: str):
 def recognize_mediator(
     *, person: Person, team: Team, recognized_on: dt.date, decision_no: str | None = None, is_leader: bool = False
 ) -> MediatorMembership:
-    if recognized_on > clock.today():
-        raise ServiceError("Ngày công nhận không được sau ngày hôm nay.", "recognized_on")
-    if team.dissolved_on is not None and team.dissolved_on < recognized_on:
-        raise ServiceError(f"Tổ hòa giải đã giải thể từ ngày {team.dissolved_on:%d/%m/%Y}.", "team")
-    overlapping = [m for m in person.memberships if m.team_id == team.id and (m.left_on is None or m.left_on >= recognized_on)]
-    if overlapping:
-        raise ServiceError("Người này đang là hòa giải viên của tổ này.", "team")
+    check_recognition(recognized_on, team.dissolved_on, [m for m in person.memberships if m.team_id == team.id])
     m = MediatorMembership(person=person, team=team, recognized_on=recognized_on, decision_no=nfc(decision_no), is_leader=is_leader)
     db.session.add(m)
-    if person.unit_id != team.unit_id and not any(x.is_active for x in person.memberships if x is not m):
+    if moves_home(person, team.unit_id, m):
         person.unit_id = team.unit_id  # the person is registered where they mediate
         person.unit = team.unit
         audit.record(person, "update")
@@ -354,6 +353,26 @@ def recognize_mediator(
     audit.record(m, "create")
     db.session.flush()
     return m
+
+
+def check_recognition(recognized_on: dt.date, team_dissolved_on: dt.date | None, same_team: list) -> None:
+    """The rules of a new recognition; ``same_team``: the person's memberships of that team (records or rows with
+    ``left_on``). Raises :class:`ServiceError`."""
+    if recognized_on > clock.today():
+        raise ServiceError("Ngày công nhận không được sau ngày hôm nay.", "recognized_on")
+    if team_dissolved_on is not None and team_dissolved_on < recognized_on:
+        raise ServiceError(f"Tổ hòa giải đã giải thể từ ngày {team_dissolved_on:%d/%m/%Y}.", "team")
+    if any(m.left_on is None or m.left_on >= recognized_on for m in same_team):
+        raise ServiceError("Người này đang là hòa giải viên của tổ này.", "team")
+
+
+def moves_home(person, team_unit_id: int, new) -> bool:
+    """Whether recognizing ``new`` registers the person where the team is: they are registered elsewhere and hold
+    no other active membership. ``person.memberships`` may be model rows or import records."""
+    today = clock.today()
+    return person.unit_id != team_unit_id and not any(
+        MediatorMembership.is_active_on(x, today) for x in person.memberships if x is not new
+    )
 
 
 def update_membership(m: MediatorMembership, **fields) -> MediatorMembership:
