@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACES = re.compile(r"\s+")
 
@@ -16,6 +17,7 @@ def nfc(value: str | None) -> str | None:
     return value or None
 
 
+@lru_cache(maxsize=65536)  # pure; names and villages repeat down a roster
 def fold(value: str | None) -> str:
     """Lower-case, diacritics removed (đ → d), single spaces: ``Nguyễn Thị`` → ``nguyen thi``."""
     if not value:

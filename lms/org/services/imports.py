@@ -28,12 +28,13 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
+from operator import attrgetter
 from typing import IO, Any
 
 from openpyxl import Workbook
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
-from ...core import audit, clock
+from ...core import audit, bulk, clock
 from ...core.errors import ServiceError
 from ...core.spreadsheet import Column, Row, RowError, SpreadsheetError, parse_date, parse_flag, parse_int, read_rows
 from ...core.text import fold, fold_key, nfc, normalize_phone
@@ -251,7 +252,7 @@ def parse_leave_reason(value: Any) -> tuple[LeaveReason, str | None]:
     return LeaveReason.OTHER, text
 
 
-def parse_birth(value: Any) -> tuple[int, dt.date | None]:
+def parse_birth(value: Any, today: dt.date | None = None) -> tuple[int, dt.date | None]:
     """``Năm sinh`` or ``Ngày sinh``: a year (1975), or a date in any accepted form."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer() and 1000 <= value <= 2999:
         year, day = int(value), None
@@ -260,7 +261,7 @@ def parse_birth(value: Any) -> tuple[int, dt.date | None]:
     else:
         day = parse_date(value)
         year = day.year
-    if not 1900 <= year <= clock.today().year - 15:
+    if not 1900 <= year <= (today or clock.today()).year - 15:
         raise ValueError(f"năm sinh không hợp lệ: {year}")
     return year, day
 
@@ -328,14 +329,38 @@ class ImportResult:
     counts: dict[str, Counts] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
     file_error: str | None = None
+    #: When ``errors`` holds only the first ones (a result read back with :meth:`from_data`): how many there were.
+    error_total: int | None = None
+    bad_row_total: int | None = None
 
     @property
     def ok(self) -> bool:
         return self.file_error is None and not self.errors
 
     @property
+    def error_count(self) -> int:
+        return self.error_total if self.error_total is not None else len(self.errors)
+
+    @property
     def bad_rows(self) -> int:
-        return len({e.row for e in self.errors})
+        return self.bad_row_total if self.bad_row_total is not None else len({e.row for e in self.errors})
+
+    def as_data(self, max_errors: int = 10_000) -> dict[str, Any]:
+        """The result as JSON-able data (a job keeps it), with the first ``max_errors`` bad cells."""
+        return {
+            "kind": self.kind, "dry_run": self.dry_run, "rows": self.rows, "file_error": self.file_error,
+            "counts": {k: [c.created, c.updated, c.unchanged] for k, c in self.counts.items()},
+            "errors": [[e.row, e.column, e.message] for e in self.errors[:max_errors]],
+            "error_total": self.error_count, "bad_row_total": self.bad_rows,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> ImportResult:
+        return cls(
+            kind=data["kind"], dry_run=data["dry_run"], rows=data["rows"], file_error=data["file_error"],
+            counts={k: Counts(*v) for k, v in data["counts"].items()}, errors=[RowError(*e) for e in data["errors"]],
+            error_total=data["error_total"], bad_row_total=data["bad_row_total"],
+        )
 
     @property
     def changes(self) -> int:
@@ -442,8 +467,12 @@ class _Rec:
         for name, value in values.items():
             setattr(self, name, value)
 
+    def __init_subclass__(cls, **kwargs: Any):
+        super().__init_subclass__(**kwargs)
+        cls._get = staticmethod(attrgetter(*cls.fields))
+
     def values(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.fields}
+        return dict(zip(self.fields, self._get(self), strict=True))
 
 
 class _PersonRec(_Rec):
@@ -484,24 +513,6 @@ def _batches(values: Iterable[Any], size: int = _IN_BATCH) -> Iterator[list[Any]
     it = iter(values)
     while batch := list(islice(it, size)):
         yield batch
-
-
-def _insert_many(model, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert ``rows`` (all with the same keys) in a few statements; their new ids, in order.
-
-    PostgreSQL: ``INSERT … RETURNING`` in batches, in parameter order (SQLAlchemy's insertmanyvalues).
-    SQLite returns no reliable order from a multi-row ``RETURNING`` (SQLAlchemy would fall back to one statement
-    per row), but it has one writer at a time: the first row is inserted alone, which takes the write lock,
-    and the others get the ids that follow it.
-    """
-    bulk = insert(model).execution_options(render_nulls=True)
-    if db.session.get_bind().dialect.name != "sqlite":
-        return list(db.session.scalars(bulk.returning(model.id, sort_by_parameter_order=True), rows))
-    first = db.session.scalar(bulk.values(**rows[0]).returning(model.id))
-    ids = list(range(first, first + len(rows)))
-    if len(rows) > 1:
-        db.session.execute(bulk, [{**row, "id": i} for row, i in zip(rows[1:], ids[1:], strict=True)])
-    return ids
 
 
 def _id_order(rec: _Rec) -> tuple[bool, int]:
@@ -546,6 +557,9 @@ class _Run:
 
     def in_scope(self, path: str) -> bool:
         return self.scope_path is None or path.startswith(self.scope_path)
+
+    def parse_birth(self, value: Any) -> tuple[int, dt.date | None]:
+        return parse_birth(value, self.today)
 
     def key(self, *parts: Any) -> tuple:
         """A key of :attr:`seen`; a record not yet written stands for itself until :meth:`flush_pending` gives it an id."""
@@ -659,7 +673,7 @@ class _Run:
                     m.person_id, m.team_id = m.person.id, m.team.id
                     m.deadline = training_deadline(m.recognized_on)  # the ORM event does this for ORM inserts only
             rows = [{**rec.values(), "created_at": now, "updated_at": now} for rec in recs]
-            for rec, new_id in zip(recs, _insert_many(model, rows), strict=True):
+            for rec, new_id in zip(recs, bulk.insert_rows(model, rows, returning_ids=True), strict=True):
                 rec.id = new_id
         for model, by_id in self._updates.items():
             db.session.execute(update(model), [{"id": rid, **values, "updated_at": now} for rid, values in by_id.items()])
@@ -1018,7 +1032,7 @@ class _Mediators(_Run):
         c = _Cells(self, row)
         name = c.text("name", "thiếu họ và tên")
         gender = c.parse("gender", parse_gender)
-        birth = c.parse("birth", parse_birth)
+        birth = c.parse("birth", self.parse_birth)
         ethnicity = c.text("ethnicity", max_len=60)
         phone = c.parse("phone", parse_phone)
         village = self.resolve_village(c)
@@ -1063,12 +1077,12 @@ class _Mediators(_Run):
                   decision_no: str | None, leader: bool, left_on: dt.date | None, reason: tuple | None) -> None:
         """roster.recognize_mediator (and end_membership when the row has left), on records written in bulk."""
         try:
-            roster.check_recognition(recognized_on, team.dissolved_on, [x for x in person.memberships if x.of_team(team)])
+            roster.check_recognition(recognized_on, team.dissolved_on, [x for x in person.memberships if x.of_team(team)], self.today)
         except ServiceError as exc:
             self.service_error(c, exc, "recognized_on")
             return
         m = _MembershipRec(person=person, team=team, decision_no=nfc(decision_no), recognized_on=recognized_on, is_leader=leader)
-        if roster.moves_home(person, team.unit_id, m):  # registered where they mediate
+        if roster.moves_home(person, team.unit_id, m, self.today):  # registered where they mediate
             before = person.values()
             person.unit_id, person.unit_path = team.unit_id, village.path
             self.change(person, {"unit_id": (before["unit_id"], person.unit_id)}, "update")

@@ -355,10 +355,10 @@ def recognize_mediator(
     return m
 
 
-def check_recognition(recognized_on: dt.date, team_dissolved_on: dt.date | None, same_team: list) -> None:
+def check_recognition(recognized_on: dt.date, team_dissolved_on: dt.date | None, same_team: list, today: dt.date | None = None) -> None:
     """The rules of a new recognition; ``same_team``: the person's memberships of that team (records or rows with
     ``left_on``). Raises :class:`ServiceError`."""
-    if recognized_on > clock.today():
+    if recognized_on > (today or clock.today()):
         raise ServiceError("Ngày công nhận không được sau ngày hôm nay.", "recognized_on")
     if team_dissolved_on is not None and team_dissolved_on < recognized_on:
         raise ServiceError(f"Tổ hòa giải đã giải thể từ ngày {team_dissolved_on:%d/%m/%Y}.", "team")
@@ -366,11 +366,13 @@ def check_recognition(recognized_on: dt.date, team_dissolved_on: dt.date | None,
         raise ServiceError("Người này đang là hòa giải viên của tổ này.", "team")
 
 
-def moves_home(person, team_unit_id: int, new) -> bool:
+def moves_home(person, team_unit_id: int, new, today: dt.date | None = None) -> bool:
     """Whether recognizing ``new`` registers the person where the team is: they are registered elsewhere and hold
     no other active membership. ``person.memberships`` may be model rows or import records."""
-    today = clock.today()
-    return person.unit_id != team_unit_id and not any(
+    if person.unit_id == team_unit_id:
+        return False
+    today = today or clock.today()
+    return not any(
         MediatorMembership.is_active_on(x, today) for x in person.memberships if x is not new
     )
 
