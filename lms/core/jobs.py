@@ -89,6 +89,45 @@ def progress(row: Job, done: int, total: int | None = None) -> None:
     db.session.commit()
 
 
+def _progress_key(job_id: int) -> str:
+    return f"lms:job:{job_id}:progress"
+
+
+def report(row: Job, done: int, total: int | None = None) -> None:
+    """Progress of a job that keeps one transaction open until it ends (an import: all or nothing), so
+    :func:`progress`, which commits, must not be used. Kept in Redis, where the page reads it, when jobs run
+    in a worker; when they run inline nobody can look before the job ends, and the row gets the final count."""
+    row.done = done  # not committed here: seen when the job's own transaction is
+    if total is not None:
+        row.total = total
+    redis_url = current_app.config.get("REDIS_URL")
+    if redis_url:
+        from redis import Redis
+        from redis.exceptions import RedisError
+
+        try:
+            Redis.from_url(redis_url).set(_progress_key(row.id), f"{done}/{row.total or 0}", ex=24 * 3600)
+        except RedisError:  # progress is a courtesy: the job goes on
+            log.warning("job %s: progress not reported", row.id)
+
+
+def live_progress(row: Job) -> tuple[int, int]:
+    """``(done, total)`` of a job: what :func:`report` last said while it runs, else the row's own."""
+    redis_url = current_app.config.get("REDIS_URL")
+    if redis_url and row.status in ("queued", "running"):
+        from redis import Redis
+        from redis.exceptions import RedisError
+
+        try:
+            value = Redis.from_url(redis_url).get(_progress_key(row.id))
+        except RedisError:  # redis down: the page still shows the row
+            value = None
+        if value:
+            done, total = value.decode().split("/")
+            return int(done), int(total)
+    return row.done, row.total
+
+
 def get_own_job(job_id: int) -> Job:
     """A job of the current user (404 otherwise)."""
     row = db.session.get(Job, job_id)

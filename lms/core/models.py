@@ -84,6 +84,8 @@ class Job(IdMixin, db.Model):
     total: Mapped[int] = mapped_column(Integer, default=0)
     result_path: Mapped[str | None] = mapped_column(String(500))
     result_name: Mapped[str | None] = mapped_column(String(200))
+    #: What the job found, as data (e.g. an import's counts and bad rows), for the page that shows it.
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(String(1000))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.now)

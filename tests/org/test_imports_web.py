@@ -38,7 +38,7 @@ def upload(client, kind, rows, fmt="xlsx"):
     page = client.get("/org/imports")
     token = csrf_token(page.get_data(as_text=True))
     data = {"csrf_token": token, f"{kind}-file": (io.BytesIO(imports.build_file(rows, fmt=fmt)), f"danh-sach.{fmt}")}
-    return client.post(f"/org/imports/{kind}", data=data, content_type="multipart/form-data")
+    return client.post(f"/org/imports/{kind}", data=data, content_type="multipart/form-data", follow_redirects=True)
 
 
 def test_index_lists_the_four_kinds_with_templates(client, officer):
@@ -179,3 +179,80 @@ def test_cli_bad_file_exits_non_zero_with_each_row(runner, db, tree, freeze, tmp
 def test_cli_groups_exist(runner, kind):
     result = runner.invoke(args=["lms", kind, "import", "--help"])
     assert result.exit_code == 0 and "--dry-run" in result.output
+
+
+# --------------------------------------------------------------------------- background jobs
+
+
+def test_check_and_import_run_as_jobs_that_keep_their_result(client, officer, db, monkeypatch):
+    from lms.core import jobs
+    from lms.core.models import AuditLog, Job
+
+    reports = []
+    monkeypatch.setattr(imports, "CHUNK", 1)
+    monkeypatch.setattr(jobs, "report", lambda row, done, total=None: reports.append((row.params["dry_run"], done, total)))
+    page = client.get("/org/imports")
+    data = {"csrf_token": csrf_token(page.get_data(as_text=True)), "mediators-file": (io.BytesIO(imports.build_file(ROWS)), "ds.xlsx")}
+    resp = client.post("/org/imports/mediators", data=data, content_type="multipart/form-data")
+    check = db.session.scalar(select(Job).order_by(Job.id.desc()))
+    assert resp.status_code == 302 and resp.headers["Location"] == f"/org/imports/jobs/{check.id}"
+    assert (check.kind, check.status, check.user_id, check.params["dry_run"]) == ("import", "done", officer.id, True)
+    assert check.result["rows"] == 2 and check.result["counts"]["membership"] == [2, 0, 0] and check.result["errors"] == []
+    assert reports == [(True, 1, 2), (True, 2, 2)]  # after every chunk of rows
+    assert memberships(db) == 0
+
+    html = client.get(f"/org/imports/jobs/{check.id}").get_data(as_text=True)
+    file_token = html.split('name="token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    resp = client.post("/org/imports/mediators/run", data={"csrf_token": csrf_token(html), "token": file_token})
+    run = db.session.scalar(select(Job).order_by(Job.id.desc()))
+    assert resp.headers["Location"] == f"/org/imports/jobs/{run.id}" and run.id != check.id
+    assert run.status == "done" and run.result["dry_run"] is False and run.result["counts"]["person"] == [2, 0, 0]
+    assert memberships(db) == 2
+    done = client.get(f"/org/imports/jobs/{run.id}").get_data(as_text=True)
+    assert "Đã nhập 2 dòng (hòa giải viên)." in done and "Lượt công nhận hòa giải viên: tạo mới 2" in done
+    # the audit rows name the officer who uploaded, not "cli"
+    assert set(db.session.scalars(select(AuditLog.actor).where(AuditLog.entity == "person"))) == {officer.username}
+
+
+def test_a_failing_file_writes_nothing_and_its_job_keeps_every_bad_row(client, officer, db):
+    from lms.core.models import Job
+
+    rows = [ROWS[0], *({**ROWS[1], "Họ và tên": None, "Số điện thoại": f"09120000{i:02d}"} for i in range(12))]
+    resp = upload(client, "mediators", rows)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "Tệp có 12 lỗi ở 12 dòng" in html and 'action="/org/imports/mediators/run"' not in html
+    job = db.session.scalar(select(Job).order_by(Job.id.desc()))
+    assert job.result["error_total"] == 12 and job.result["errors"][0] == [3, "Họ và tên", "thiếu họ và tên"]
+    assert memberships(db) == 0 and db.session.scalar(select(func.count(Person.id))) == 0  # not even the good row
+
+
+def test_a_running_job_shows_its_progress_and_refreshes_itself(client, officer, db, tmp_path):
+    from lms.core.models import Job
+
+    job = Job(kind="import", status="running", done=4000, total=100000, user_id=officer.id,
+              params={"kind": "mediators", "path": str(tmp_path / "x.xlsx"), "filename": "ds.xlsx", "token": "t", "dry_run": False})
+    db.session.add(job)
+    db.session.commit()
+    resp = client.get(f"/org/imports/jobs/{job.id}")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert '<meta http-equiv="refresh" content="2">' in html and "Đang nhập dữ liệu" in html
+    assert "đã xử lý 4.000/100.000 dòng" in html and "4%" in html
+    assert client.get(f"/org/imports/jobs/{job.id}/errors.csv").status_code == 404  # no result yet
+    job.status = "failed"
+    db.session.commit()
+    html = client.get(f"/org/imports/jobs/{job.id}").get_data(as_text=True)
+    assert "lỗi hệ thống" in html and "Không có dữ liệu nào được ghi" in html and 'http-equiv="refresh"' not in html
+
+
+def test_another_users_job_is_not_found(client, officer, db, auth, make_user, tree):
+    from lms.core.models import Job
+
+    upload(client, "mediators", ROWS)
+    job = db.session.scalar(select(Job).order_by(Job.id.desc()))
+    auth.logout()
+    other = make_user(Role.COMMUNE_OFFICER, tree.C1)
+    db.session.commit()
+    auth.login(other.username)
+    assert client.get(f"/org/imports/jobs/{job.id}").status_code == 404
+    assert client.get(f"/org/imports/jobs/{job.id}/errors.csv").status_code == 404

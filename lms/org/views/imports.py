@@ -1,5 +1,7 @@
 """Roster imports: template downloads, upload + dry run (kiểm tra), then the real import (nhập).
 
+Both the check and the import run as background jobs (``org.import_jobs``): the upload and the confirmation
+start one and redirect to its page, which shows the progress and then the result (counts, every bad row).
 The uploaded file is kept under ``instance/uploads/`` (or ``IMPORT_UPLOAD_DIR``) between the check and the import, named by
 the uploader's id and a random token; it is deleted after a successful import, and files older
 than a day are swept on every upload.
@@ -17,13 +19,14 @@ from pathlib import Path
 from flask import Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from ...core import jobs
 from ...core.access import roles_required, user_scope_path
 from ...core.nav import register_nav
 from ...core.roles import OFFICERS
 from ...core.spreadsheet import template_csv, template_xlsx
-from ...extensions import db
+from .. import import_jobs  # noqa: F401  (registers the job)
 from ..forms.imports import TOKEN_PATTERN, ImportConfirmForm, ImportUploadForm
-from ..services.imports import ENTITY_TITLES, KINDS, run_import
+from ..services.imports import ENTITY_TITLES, KINDS, ImportResult
 from . import bp
 
 register_nav("Nhập dữ liệu", "org.imports", OFFICERS, order=80)
@@ -84,7 +87,7 @@ def _index(forms: dict | None = None, status: int = 200):
     return render_template("org/imports.html", kinds=KINDS, forms=forms), status
 
 
-def _result(spec, result, token: str | None, filename: str | None, status: int = 200):
+def _result(spec, result, token: str | None, filename: str | None, status: int = 200, job_id: int | None = None):
     return (
         render_template(
             "org/import_result.html",
@@ -92,6 +95,7 @@ def _result(spec, result, token: str | None, filename: str | None, status: int =
             result=result,
             token=token,
             filename=filename,
+            job_id=job_id,
             entity_titles=ENTITY_TITLES,
             errors=result.errors[:ERRORS_SHOWN],
             confirm_form=ImportConfirmForm(data={"token": token}) if token else None,
@@ -99,6 +103,24 @@ def _result(spec, result, token: str | None, filename: str | None, status: int =
         ),
         status,
     )
+
+
+def _start(kind: str, path: Path, filename: str, token: str, dry_run: bool):
+    """Check or import ``path`` as a job in the user's scope; its page shows the progress, then the result."""
+    scope = _scope()
+    row = jobs.start(
+        "import",
+        {"kind": kind, "path": str(path), "filename": filename, "token": token, "dry_run": dry_run, "scope_unit_id": scope.id if scope else None},
+        user_id=current_user.id,
+    )
+    return redirect(url_for("org.import_job", job_id=row.id))
+
+
+def _import_job(job_id: int):
+    row = jobs.get_own_job(job_id)
+    if row.kind != "import":
+        abort(404)
+    return row
 
 
 @bp.route("/imports")
@@ -125,8 +147,8 @@ def import_template(kind: str, fmt: str):
 @bp.route("/imports/<kind>", methods=["POST"])
 @roles_required(*OFFICERS)
 def import_check(kind: str):
-    """Upload and dry run: every bad row, or what the import would create."""
-    spec = _spec(kind)
+    """Upload, then the dry run as a job: every bad row, or what the import would create."""
+    _spec(kind)
     form = ImportUploadForm(prefix=kind)
     if not form.validate_on_submit():
         return _index({kind: form}, 400)
@@ -138,46 +160,52 @@ def import_check(kind: str):
     token = secrets.token_urlsafe(24)
     path = directory / f"import-{kind}-{current_user.id}-{token}{ext}"
     upload.save(path)
-    with path.open("rb") as stream:
-        result = run_import(kind, stream, path.name, _scope(), dry_run=True)
-    db.session.rollback()
-    if result.file_error:
-        path.unlink(missing_ok=True)
-        return _result(spec, result, None, filename, 422)
-    return _result(spec, result, token, filename, 200 if result.ok else 422)
+    return _start(kind, path, filename, token, dry_run=True)
 
 
 @bp.route("/imports/<kind>/run", methods=["POST"])
 @roles_required(*OFFICERS)
 def import_run(kind: str):
-    """The real import of a checked file: all rows in one transaction, or nothing."""
-    spec = _spec(kind)
+    """The real import of a checked file, as a job: all rows in one transaction, or nothing."""
+    _spec(kind)
     form = ImportConfirmForm()
     if not form.validate_on_submit():
         flash("Yêu cầu nhập dữ liệu không hợp lệ. Hãy tải tệp lên lại.", "danger")
         return redirect(url_for("org.imports"))
     path = _stored(kind, form.token.data)
-    with path.open("rb") as stream:
-        result = run_import(kind, stream, path.name, _scope(), dry_run=False)
-    if not result.ok:
-        db.session.rollback()
-        flash("Dữ liệu đã thay đổi từ lúc kiểm tra và tệp không còn hợp lệ. Không có dữ liệu nào được ghi.", "danger")
-        return _result(spec, result, form.token.data if result.errors else None, None, 422)
-    db.session.commit()
-    path.unlink(missing_ok=True)
-    flash(f"Đã nhập {result.rows} dòng ({spec.title.lower()}). " + "; ".join(result.summary()) + ".", "success")
-    return redirect(url_for("org.imports"))
+    return _start(kind, path, "", form.token.data, dry_run=False)
 
 
-@bp.route("/imports/<kind>/<token>/errors.csv")
+@bp.route("/imports/jobs/<int:job_id>")
 @roles_required(*OFFICERS)
-def import_errors(kind: str, token: str):
-    """Every bad row of a checked file, as CSV (the page shows the first ones)."""
-    spec = _spec(kind)
-    path = _stored(kind, token)
-    with path.open("rb") as stream:
-        result = run_import(kind, stream, path.name, _scope(), dry_run=True)
-    db.session.rollback()
+def import_job(job_id: int):
+    """A check or an import: its progress while it runs, then its result."""
+    row = _import_job(job_id)
+    params = row.params
+    spec = _spec(params["kind"])
+    if row.status != "done" or row.result is None:
+        done, total = jobs.live_progress(row)
+        percent = 100 if row.status == "done" else (100 * done) // total if total else 0
+        return render_template("org/import_job.html", job=row, spec=spec, done=done, total=total, percent=percent)
+    result = ImportResult.from_data(row.result)
+    if result.dry_run:
+        still_there = not result.file_error and Path(params["path"]).is_file()
+        return _result(spec, result, params["token"] if still_there else None, params.get("filename"), 200 if result.ok else 422, row.id)
+    if not result.ok:
+        flash("Dữ liệu đã thay đổi từ lúc kiểm tra và tệp không còn hợp lệ. Không có dữ liệu nào được ghi.", "danger")
+        still_there = Path(params["path"]).is_file()
+        return _result(spec, result, params["token"] if still_there and result.errors else None, None, 422, row.id)
+    return render_template("org/import_done.html", spec=spec, result=result, entity_titles=ENTITY_TITLES)
+
+
+@bp.route("/imports/jobs/<int:job_id>/errors.csv")
+@roles_required(*OFFICERS)
+def import_errors(job_id: int):
+    """The bad rows a check found, as CSV (the page shows the first ones)."""
+    row = _import_job(job_id)
+    if row.result is None:
+        abort(404)
+    result = ImportResult.from_data(row.result)
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(["Dòng", "Cột", "Lỗi"])
@@ -186,6 +214,5 @@ def import_errors(kind: str, token: str):
     for e in result.errors:
         writer.writerow([e.row, e.column, e.message])
     body = ("\ufeff" + buf.getvalue()).encode("utf-8")
-    return Response(
-        body, mimetype="text/csv; charset=utf-8", headers={"Content-Disposition": f"attachment; filename=loi-nhap-{_slug(spec)}.csv"}
-    )
+    name = f"loi-nhap-{_slug(_spec(result.kind))}.csv"
+    return Response(body, mimetype="text/csv; charset=utf-8", headers={"Content-Disposition": f"attachment; filename={name}"})

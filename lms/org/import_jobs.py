@@ -1,0 +1,40 @@
+"""Imports from the web run as background jobs (``core.jobs``): the check (dry run) and the import of an uploaded file.
+
+A 100,000-row roster takes tens of seconds, which is too long for a web request: the page that
+uploads or confirms starts the job and shows its progress (``org/import_job.html``) until the result is there.
+The job runs the engine with the uploader's scope and writes its audit rows in the uploader's name; the
+result (counts, bad rows) is kept on the job row. Progress is reported every chunk of rows
+(``imports.CHUNK``) without committing: the import stays one transaction, all or nothing.
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from pathlib import Path
+
+from ..core import audit, jobs
+from ..core.models import Job
+from ..extensions import db
+from .models import Unit, User
+from .services.imports import run_import
+
+
+@jobs.job("import")
+def run_import_job(row: Job) -> None:
+    params = row.params
+    path = Path(params["path"])
+    dry_run = bool(params["dry_run"])
+    scope = db.session.get(Unit, params["scope_unit_id"]) if params.get("scope_unit_id") else None
+    user = db.session.get(User, row.user_id) if row.user_id else None
+    with audit.acting_as(user.id, user.username) if user else nullcontext(), path.open("rb") as stream:
+        result = run_import(
+            params["kind"], stream, path.name, scope, dry_run=dry_run, on_progress=lambda done, total: jobs.report(row, done, total)
+        )
+    if dry_run or not result.ok:
+        db.session.rollback()  # run_import has undone its own work; nothing else was written
+        row = db.session.get(Job, row.id)
+    row.result = result.as_data()
+    row.done = row.total = result.rows
+    db.session.commit()  # the import and its result together
+    if result.file_error or (result.ok and not dry_run):
+        path.unlink(missing_ok=True)  # unreadable, or imported: nothing left to confirm
