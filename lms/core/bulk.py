@@ -1,9 +1,10 @@
-"""Bulk INSERTs for what an import writes: multi-row ``VALUES`` statements through the session's connection.
+"""Bulk INSERTs for what an import writes, through the session's connection (same transaction).
 
 The ORM's bulk insert spends most of its time per row in Python (about 60 µs a row here); a roster import
-writes four rows per line of the file (person, membership, their audit rows). These statements go through the
-session's connection (same transaction, same events) with a few hundred rows each; values are converted by the
-columns' own types, so what is stored is what the ORM would store.
+writes four rows per line of the file (person, membership, their audit rows). Here: ``COPY`` on PostgreSQL
+(psycopg re-parses a long multi-row statement on every execution, which cost more than the insert itself),
+multi-row ``VALUES`` statements of a few hundred rows on SQLite. Values are converted by the columns' own
+types, so what is stored is what the ORM would store.
 """
 
 from __future__ import annotations
@@ -63,10 +64,17 @@ def _insert(conn, table, columns: list[str], rows: Sequence[dict[str, Any]], ret
         # JSON arrives as text: PostgreSQL must be told it is json
         casts.append(f"{mark}::json" if dialect.name == "postgresql" and isinstance(type_, JSON) else mark)
         processors.append(type_.dialect_impl(dialect).bind_processor(dialect))
+    pairs = list(zip(columns, processors, strict=True))
+    if dialect.name == "postgresql" and not returning:
+        raw = conn.connection.driver_connection
+        names = ", ".join(quote(c) for c in columns)
+        with raw.cursor() as cur, cur.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([process(row[n]) if process is not None and row[n] is not None else row[n] for n, process in pairs])
+        return None
     one = "(" + ", ".join(casts) + ")"
     head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES "  # noqa: S608 (names from the model, quoted; values bound)
     per = max(1, min(MAX_ROWS, MAX_PARAMS // len(columns)))
-    pairs = list(zip(columns, processors, strict=True))
     for start in range(0, len(rows), per):
         batch = rows[start : start + per]
         params: list[Any] = []
