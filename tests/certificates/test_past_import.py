@@ -168,13 +168,13 @@ def test_certificates_on_the_org_imports_page(client, auth, db, tree, people, ma
     assert template.status_code == 200 and "mau-nhap-giay-chung-nhan.csv" in template.headers["Content-Disposition"]
     assert template.data.decode("utf-8-sig").splitlines()[0] == ",".join(HEADERS)
     data = {"csrf_token": csrf_token(page), "certificates-file": (io.BytesIO(write(GOOD)), "gcn.xlsx")}
-    checked = client.post("/org/imports/certificates", data=data, content_type="multipart/form-data")
+    checked = client.post("/org/imports/certificates", data=data, content_type="multipart/form-data", follow_redirects=True)
     html = checked.get_data(as_text=True)
     # the trainer belongs to the province: outside a commune officer's scope
     assert checked.status_code == 422 and "Tệp có 1 lỗi ở 1 dòng" in html
     assert '<td class="text-end">4</td><td>Số điện thoại</td><td>không tìm thấy người này trong danh sách</td>' in html
     data = {"csrf_token": csrf_token(page), "certificates-file": (io.BytesIO(write(GOOD[:2])), "gcn.xlsx")}
-    html = client.post("/org/imports/certificates", data=data, content_type="multipart/form-data").get_data(as_text=True)
+    html = client.post("/org/imports/certificates", data=data, content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
     assert "Tệp hợp lệ: 2 dòng." in html and "Giấy chứng nhận (cấp ngoài hệ thống)" in html
     file_token = html.split('name="token" type="hidden" value="', 1)[1].split('"', 1)[0]
     done = client.post("/org/imports/certificates/run", data={"csrf_token": csrf_token(html), "token": file_token}, follow_redirects=True)

@@ -316,7 +316,7 @@ def test_cases_on_the_imports_page_and_web_flow(client, auth, db, tree, make_use
     template = client.get("/org/imports/cases/template.xlsx")
     assert template.status_code == 200 and "mau-nhap-thong-ke-vu-viec.xlsx" in template.headers["Content-Disposition"]
     data = {"csrf_token": csrf_token(page), "cases-file": (io.BytesIO(imports.build_file(GOOD, headers=HEADERS)), "quy.xlsx")}
-    checked = client.post("/org/imports/cases", data=data, content_type="multipart/form-data")
+    checked = client.post("/org/imports/cases", data=data, content_type="multipart/form-data", follow_redirects=True)  # a job's page
     html = checked.get_data(as_text=True)
     assert checked.status_code == 200 and "Tệp hợp lệ: 3 dòng." in html and "Số liệu vụ việc của tổ trong quý" in html
     file_token = html.split('name="token" type="hidden" value="', 1)[1].split('"', 1)[0]
