@@ -6,7 +6,6 @@ import datetime as dt
 import io
 
 import pytest
-import sys; sys.path.insert(0, "/tmp/p4")
 from sqlalchemy import event, func, select
 
 from lms.core.models import AuditLog
