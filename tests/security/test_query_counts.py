@@ -55,7 +55,8 @@ EXCLUDED = {
     "learn.module_pdf": "one module's PDF from course_content/",
     "learn.lesson": "one lesson from course_content/ (the world has no lessons)",
     "learn.checkin": "one session's QR check-in form",
-    "org.import_errors": "one dry run's errors, kept under a token (org/views/imports.py)",
+    "org.import_errors": "one import job's bad rows, kept on the job row (org/views/imports.py)",
+    "org.import_job": "one import job's progress, then its result kept on the job row (one statement for the job)",
     "org.import_template": "an empty template spreadsheet",
     "org.token_revoke": "confirmation form for one token",
     "reports.annual_report": "PDF built from reports/figures.py (a fixed number of statements, "
