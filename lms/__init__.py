@@ -47,6 +47,10 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
+    with app.app_context():
+        from .core.cache import init_engine
+
+        init_engine(db.engine)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -92,6 +92,8 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # migrations change tables under the data-generation hook (lms/core/cache.py), maybe before its table exists
+        connection.execution_options(lms_generation_off=True)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

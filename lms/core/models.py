@@ -1,4 +1,4 @@
-"""Model mixins and the audit log (the one table core owns)."""
+"""Model mixins, the audit log and the data generations (the tables core owns)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -102,3 +102,12 @@ class Job(IdMixin, db.Model):
     @property
     def status_title(self) -> str:
         return self.STATUS_TITLES.get(self.status, self.status)
+
+
+class DataGeneration(db.Model):
+    """The current token of each named data generation; it changes with the rows a cache depends on (``core/cache.py``)."""
+
+    __tablename__ = "data_generation"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
