@@ -14,7 +14,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..core import audit, clock
+from ..certificates.models import Certificate
+from ..core import audit, cache, clock
 from ..core.access import get_scoped_or_404, in_scope, roles_required, scoped
 from ..core.errors import ServiceError
 from ..core.nav import register_nav
@@ -22,8 +23,9 @@ from ..core.pagination import paginate
 from ..core.roles import STAFF, Role
 from ..core.text import nfc
 from ..extensions import db
-from ..org.models import Plan, Unit, UnitKind
+from ..org.models import CaseStat, LegalSupport, MediatorMembership, Person, Plan, Team, TrainerAppointment, Unit, UnitKind
 from ..org.services.plans import set_target
+from ..training.models import MaterialAccess
 from . import charts, worklists
 from .figures import CODES, STATUS_TITLES, Coverage, coverage, plan_for
 
@@ -40,6 +42,11 @@ STATUS_COLORS = {"met": "success", "not_met": "danger", "not_applicable": "secon
 PLAN_EDITORS = (Role.PROVINCE_ADMIN, Role.SYSTEM_ADMIN)
 #: Audit keys of a plan, as an officer reads them.
 PLAN_FIELD_TITLES = {"slug": "Mã kế hoạch", "source": "Nạp lại từ tệp"}
+
+#: The data generation of the figures: it changes in the transaction that changes any row of these tables
+#: (every table ``figures.py`` reads; add one here when a figure starts reading it).
+FIGURES = "figures"
+cache.track(FIGURES, Certificate, MediatorMembership, Team, Unit, Person, TrainerAppointment, LegalSupport, CaseStat, MaterialAccess, Plan)
 
 
 def init_app(app) -> None:
@@ -185,20 +192,17 @@ def dashboard():
     figure = request.args.get("figure") or "E1"
     if figure not in CODES:
         figure = "E1"
-    cov = coverage(unit, day, year)
-    return render_template(
-        "reports/dashboard.html",
-        unit=unit,
-        cov=cov,
-        day=day,
-        year=year,
-        figure=figure,
-        codes=CODES,
-        chain=_chain(unit),
-        bars=_bars(cov, figure),
-        trend=_trend(cov, day, year),
-        **_helpers(),
-    )
+
+    def body() -> str:
+        cov = coverage(unit, day, year)
+        return render_template(
+            "reports/_dashboard_body.html", unit=unit, cov=cov, day=day, year=year, figure=figure, codes=CODES,
+            bars=_bars(cov, figure), trend=_trend(cov, day, year), **_helpers(),
+        )
+
+    # the same for everyone who may see the unit; recomputed when a row the figures read changes
+    html = cache.cached(FIGURES, ("dashboard", unit.id, day.isoformat(), year, figure), body)
+    return render_template("reports/dashboard.html", unit=unit, day=day, year=year, figure=figure, chain=_chain(unit), body=html)
 
 
 def _helpers() -> dict:
