@@ -21,6 +21,7 @@ import yaml
 from markdown_it import MarkdownIt
 from sqlalchemy import func, select
 
+from ..core import cache
 from ..core.text import nfc
 from ..extensions import db
 from .models import Attachment, Lesson, Module, Program, Question, Quiz
@@ -382,6 +383,76 @@ class ImportReport:
 
 def current_program(code: str) -> Program | None:
     return db.session.scalar(select(Program).where(Program.code == code, Program.is_current.is_(True)))
+
+
+# --------------------------------------------------------------------------- a program version's outline (read-only, memoized)
+
+
+@dataclass(frozen=True)
+class LessonItem:
+    id: int
+    slug: str
+    title: str
+    minutes: int
+    module_id: int
+    body_html: str
+
+
+@dataclass(frozen=True)
+class ModuleItem:
+    id: int
+    title: str
+    is_final: bool
+    quiz_id: int | None
+    attachments: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Outline:
+    """What the lesson pages show of a program version: lessons in order (with their rendered bodies), modules,
+    the final quiz. A version never changes once imported (a changed file makes a new version), so the outline is
+    kept per process under the version's id and content hash."""
+
+    lessons: tuple[LessonItem, ...]
+    modules: dict[int, ModuleItem]
+    final_quiz_id: int | None
+    final_quiz_hash: str | None
+
+    @property
+    def slugs(self) -> tuple[str, ...]:
+        return tuple(lesson.slug for lesson in self.lessons)
+
+    def position(self, slug: str) -> int | None:
+        return next((i for i, lesson in enumerate(self.lessons) if lesson.slug == slug), None)
+
+
+def outline(program: Program) -> Outline:
+    return cache.memo(("curriculum-outline", program.id, program.content_hash), lambda: _load_outline(program.id))
+
+
+def _load_outline(program_id: int) -> Outline:
+    lessons = tuple(
+        LessonItem(*row)
+        for row in db.session.execute(
+            select(Lesson.id, Lesson.slug, Lesson.title, Lesson.minutes, Lesson.module_id, Lesson.body_html)
+            .where(Lesson.program_id == program_id).order_by(Lesson.position)
+        )
+    )
+    files: dict[int, list[str]] = {}
+    for module_id, filename in db.session.execute(
+        select(Attachment.module_id, Attachment.filename).join(Module, Attachment.module_id == Module.id)
+        .where(Module.program_id == program_id).order_by(Attachment.filename)
+    ):
+        files.setdefault(module_id, []).append(filename)
+    modules, final = {}, (None, None)
+    for mid, title, is_final, quiz_id, quiz_hash in db.session.execute(
+        select(Module.id, Module.title, Module.is_final, Quiz.id, Quiz.content_hash)
+        .outerjoin(Quiz, Quiz.module_id == Module.id).where(Module.program_id == program_id).order_by(Module.position)
+    ):
+        modules[mid] = ModuleItem(mid, title, is_final, quiz_id, tuple(files.get(mid, ())))
+        if is_final and final == (None, None):
+            final = (quiz_id, quiz_hash)
+    return Outline(lessons, modules, *final)
 
 
 def import_content(root: Path) -> ImportReport:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import distinct, func, select
+from sqlalchemy import null as sa_null
 
 from ..core import audit, clock
 from ..core.errors import ServiceError
@@ -142,6 +143,14 @@ def best_score(person_id: int, quiz: Quiz) -> int | None:
 # --------------------------------------------------------------------------- progress and completion
 
 
+def percent_done(completed: bool, opened_count: int, total_lessons: int, has_final_quiz: bool, final_passed: bool) -> int:
+    if completed:
+        return 100
+    steps = total_lessons + (1 if has_final_quiz else 0)
+    done = opened_count + (1 if final_passed else 0)
+    return (100 * done) // steps if steps else 0
+
+
 @dataclass
 class Progress:
     program: Program
@@ -157,11 +166,7 @@ class Progress:
 
     @property
     def percent(self) -> int:
-        if self.completed:
-            return 100
-        steps = self.total_lessons + (1 if self.program.completion.get("final_quiz") else 0)
-        done = self.opened_count + (1 if self.final_passed else 0)
-        return (100 * done) // steps if steps else 0
+        return percent_done(self.completed, self.opened_count, self.total_lessons, bool(self.program.completion.get("final_quiz")), self.final_passed)
 
     @property
     def final_passed(self) -> bool:
@@ -187,6 +192,63 @@ def progress(person: Person, program: Program) -> Progress:
     final_best = best_score(person.id, final.quiz) if final is not None and final.quiz is not None else None
     nxt = next((lesson for lesson in lessons if lesson.slug not in opened), None)
     return Progress(program, enrollment_for(person, program.code), opened, len(lessons), final_best, nxt)
+
+
+@dataclass
+class LessonState:
+    """A learner's standing in a program as one lesson page needs it, read in one statement (:func:`lesson_state`)."""
+
+    program: Program
+    status: str | None  # the enrollment's, None when not enrolled
+    opened_count: int  # lessons of this version opened
+    total_lessons: int
+    seen: bool  # this lesson opened before
+    accessed: bool  # material access (online) recorded
+    final_best: int | None
+
+    @property
+    def final_passed(self) -> bool:
+        return self.final_best is not None and self.final_best >= self.program.min_score
+
+    @property
+    def completed(self) -> bool:
+        return self.status == EnrollmentStatus.COMPLETED
+
+    @property
+    def percent(self) -> int:
+        return percent_done(self.completed, self.opened_count, self.total_lessons, bool(self.program.completion.get("final_quiz")), self.final_passed)
+
+    @property
+    def nothing_to_record(self) -> bool:
+        """Opening the lesson again would change nothing: enrolled, seen, access recorded, and no completion due."""
+        if self.status is None or not self.seen or not self.accessed:
+            return False
+        if self.status != EnrollmentStatus.ENROLLED:
+            return True
+        rule = self.opened_count >= self.total_lessons and (self.final_passed or not self.program.completion.get("final_quiz", True))
+        return not rule
+
+
+def lesson_state(person_id: int, program: Program, slugs: tuple[str, ...], slug: str, final_quiz_hash: str | None) -> LessonState:
+    """One statement of scalar subqueries: enrollment status, lessons opened, this one seen, access, best final score."""
+    views = select(func.count(LessonView.id)).where(LessonView.person_id == person_id, LessonView.program_code == program.code)
+    best = (
+        select(func.max(QuizAttempt.score)).where(
+            QuizAttempt.person_id == person_id, QuizAttempt.program_code == program.code, QuizAttempt.quiz_hash == final_quiz_hash
+        ).scalar_subquery()
+        if final_quiz_hash is not None else None
+    )
+    row = db.session.execute(
+        select(
+            select(Enrollment.status).where(Enrollment.person_id == person_id, Enrollment.program_code == program.code).scalar_subquery(),
+            views.where(LessonView.lesson_slug.in_(slugs)).scalar_subquery(),
+            views.where(LessonView.lesson_slug == slug).scalar_subquery(),
+            select(func.count(MaterialAccess.id)).where(MaterialAccess.person_id == person_id, MaterialAccess.kind == MaterialAccess.ONLINE)
+            .scalar_subquery(),
+            best if best is not None else sa_null(),
+        )
+    ).one()
+    return LessonState(program, row[0], int(row[1] or 0), len(slugs), bool(row[2]), bool(row[3]), row[4])
 
 
 def rule_met(person: Person, program: Program) -> bool:

@@ -22,7 +22,7 @@ from ..core.nav import register_nav
 from ..core.pagination import paginate
 from ..core.roles import ALL_ROLES, STAFF
 from ..curriculum.models import Attachment, Lesson, Module, Program, Quiz
-from ..curriculum.services import current_program
+from ..curriculum.services import current_program, outline
 from ..extensions import db
 from . import models, services  # noqa: F401  (models: tables)
 from .models import EnrollmentStatus, QuizAttempt
@@ -63,15 +63,6 @@ def _program_or_404(code: str) -> Program:
     if program is None:
         abort(404)
     return program
-
-
-def _lesson_index(program: Program) -> list:
-    """Rows ``(id, slug, title, module_id)`` of every lesson, in order, without loading lesson bodies."""
-    return list(
-        db.session.execute(
-            select(Lesson.id, Lesson.slug, Lesson.title, Lesson.module_id).where(Lesson.program_id == program.id).order_by(Lesson.position)
-        )
-    )
 
 
 def _just_completed_message(program: Program) -> str:
@@ -144,35 +135,39 @@ def enroll(code: str):
 @bp.route("/p/<code>/<slug>")
 @login_required
 def lesson(code: str, slug: str):
+    """A lesson. The program's outline (lessons, bodies, modules) is memoized per version; the learner's standing is
+    one statement; opening is recorded (and committed) only when it changes something: the first visit, a missing
+    enrollment or material access, or a completion that is due."""
     person = _person()
     if person is None and not _may_preview():
         return _no_person_page()
     program = _program_or_404(code)
-    lesson = db.session.scalar(select(Lesson).where(Lesson.program_id == program.id, Lesson.slug == slug))
-    if lesson is None:
+    out = outline(program)
+    pos = out.position(slug)
+    if pos is None:
         abort(404)
+    item = out.lessons[pos]
     just_completed = False
-    prog = None
+    state = None
     if person is not None:
-        before = _status_before(person, program.code)
-        try:
-            services.open_lesson(person, lesson)
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return redirect(url_for("learn.program", code=code))
-        db.session.commit()
-        just_completed = _completed_now(person, program.code, before)
-        prog = services.progress(person, program)
-    index = _lesson_index(program)
-    pos = next(i for i, row in enumerate(index) if row.id == lesson.id)
-    prev_lesson = index[pos - 1] if pos > 0 else None
-    next_lesson = index[pos + 1] if pos + 1 < len(index) else None
-    module = lesson.module
+        state = services.lesson_state(person.id, program, out.slugs, slug, out.final_quiz_hash)
+        if not state.nothing_to_record:
+            try:
+                services.open_lesson(person, db.session.get(Lesson, item.id))
+            except ServiceError as exc:
+                db.session.rollback()
+                flash(exc.message, "danger")
+                return redirect(url_for("learn.program", code=code))
+            db.session.commit()
+            before, state = state, services.lesson_state(person.id, program, out.slugs, slug, out.final_quiz_hash)
+            just_completed = not before.completed and state.completed
+    prev_lesson = out.lessons[pos - 1] if pos > 0 else None
+    next_lesson = out.lessons[pos + 1] if pos + 1 < len(out.lessons) else None
+    module = out.modules[item.module_id]
     last_in_module = next_lesson is None or next_lesson.module_id != module.id
     return render_template(
-        "training/lesson.html", program=program, lesson=lesson, module=module, prog=prog, preview=person is None,
-        prev_lesson=prev_lesson, next_lesson=next_lesson, last_in_module=last_in_module, number=pos + 1, count=len(index),
+        "training/lesson.html", program=program, lesson=item, module=module, prog=state, preview=person is None,
+        prev_lesson=prev_lesson, next_lesson=next_lesson, last_in_module=last_in_module, number=pos + 1, count=len(out.lessons),
         just_completed=just_completed,
     )
 

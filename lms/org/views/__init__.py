@@ -6,6 +6,7 @@ Routes are split by screen group into modules that all register on these bluepri
 from __future__ import annotations
 
 from flask import Blueprint
+from sqlalchemy.orm import joinedload
 
 from ...core.nav import register_nav
 from ...core.roles import OFFICERS, STAFF, Role
@@ -28,7 +29,8 @@ def init_app(app) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = db.session.get(User, int(user_id))
+        # person and unit in the same statement: every page shows the name and most check the scope
+        user = db.session.get(User, int(user_id), options=[joinedload(User.person), joinedload(User.unit)])
         return user if user is not None and user.is_active else None
 
     login_manager.login_view = "auth.login"
