@@ -67,7 +67,8 @@ def prepare_data(env: dict) -> None:
         empty = "unit" not in inspect(conn).get_table_names() or not conn.execute(text("SELECT count(*) FROM unit")).scalar()
     engine.dispose()
     if not empty:
-        say("data: units present; not loading again")
+        say("data: units present; not loading again (schema upgraded)")
+        flask_cli(env, "init")
         return
     say("data: lms init, content import, synth --scale province")
     flask_cli(env, "init")
@@ -242,6 +243,8 @@ def main() -> None:
         os.environ["LMS_REDIS_URL"] = args.redis
     if args.prepare:
         prepare_data(env)
+    else:
+        flask_cli(env, "init")  # the schema at head (idempotent)
     targets = prepare_accounts()
 
     base = f"http://127.0.0.1:{args.port}"
