@@ -1,7 +1,7 @@
 """Data generations: a token per name that changes with the rows a cache depends on.
 
 Revision ID: e7b2c4d91f03
-Revises: c3e1f0a9b2d4
+Revises: e7b2c4d19a30
 Create Date: 2026-11-27 21:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e7b2c4d91f03'
-down_revision = 'c3e1f0a9b2d4'
+down_revision = 'e7b2c4d19a30'
 branch_labels = None
 depends_on = None
 
