@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import JSON
 
 from ..extensions import db
+from . import cache
 
 #: Bound values per statement (SQLite allows 32,766, PostgreSQL 65,535).
 MAX_PARAMS = 20_000
@@ -66,6 +67,7 @@ def _insert(conn, table, columns: list[str], rows: Sequence[dict[str, Any]], ret
         processors.append(type_.dialect_impl(dialect).bind_processor(dialect))
     pairs = list(zip(columns, processors, strict=True))
     if dialect.name == "postgresql" and not returning:
+        cache.wrote(table)  # COPY goes around SQLAlchemy: the caches that depend on this table must hear of it
         raw = conn.connection.driver_connection
         names = ", ".join(quote(c) for c in columns)
         with raw.cursor() as cur, cur.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:

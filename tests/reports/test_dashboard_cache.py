@@ -181,3 +181,21 @@ def test_another_process_sees_the_change(world, app, client, auth):
     finally:
         with other.app_context():
             _db.engine.dispose()
+
+
+def test_a_roster_import_changes_the_figures(world, client, auth):
+    """An import writes through core.bulk (COPY on PostgreSQL, around SQLAlchemy): the dashboard must hear of it."""
+    import io
+
+    from lms.org.services import imports
+
+    auth.login("so-tu-phap")
+    assert ratio(dashboard(client), "E1") == "1/3"
+    data = imports.build_file([
+        {"Họ và tên": f"Người Mới {i}", "Giới tính": "Nữ", "Năm sinh": 1980 + i, "Mã thôn": "31117-01", "Ngày công nhận": D(2025, 3, 1)}
+        for i in range(2)
+    ])
+    result = imports.run_import("mediators", io.BytesIO(data), "hgv.xlsx", None)
+    assert result.ok, result.errors
+    _db.session.commit()
+    assert ratio(dashboard(client), "E1") == "1/5"
