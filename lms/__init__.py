@@ -28,9 +28,12 @@ def _connection_settings(dbapi_connection, connection_record) -> None:  # noqa: 
         cursor.close()
     elif module.startswith("psycopg"):
         # No JIT: the planner's cost estimates for the figures' aggregates (EXISTS per row) pass the JIT
-        # threshold, and compiling took longer than running the query (docs/PERFORMANCE.md, P1).
+        # threshold, and compiling took longer than running the query. No parallel workers: the app runs many
+        # short statements side by side, and starting workers cost a province's figures a quarter of their time
+        # (docs/PERFORMANCE.md, P1).
         with dbapi_connection.cursor() as cursor:
             cursor.execute("SET jit = off")
+            cursor.execute("SET max_parallel_workers_per_gather = 0")
         dbapi_connection.commit()
 
 
