@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from ..core import audit, clock
 from ..core.errors import ServiceError
+from ..core.rows import insert_once, lock
 from ..core.text import nfc
 from ..curriculum.services import current_program
 from ..extensions import db
@@ -179,9 +180,18 @@ def withdraw(row: ClassEnrollment, reason: str) -> ClassEnrollment:
 # --------------------------------------------------------------------------- attendance
 
 
+def lock_roster(klass: TrainingClass) -> None:
+    """Before saving attendance or results for a whole class: lock its people's program enrollments (see
+    :func:`services.lock_enrollments`), so completions of the same people elsewhere wait instead of deadlocking."""
+    people = select(ClassEnrollment.person_id).where(ClassEnrollment.class_id == klass.id, ClassEnrollment.status != ClassEnrollment.WITHDRAWN)
+    services.lock_enrollments(db.session.scalars(people), klass.program_code)
+
+
 def mark(session: ClassSession, person_id: int, status: str, via: str = "grid") -> Attendance:
+    """Record a person's attendance at a session (the grid and QR check-in; twice at once is one mark)."""
     if status not in Attendance.TITLES:
         raise ServiceError("Trạng thái điểm danh không hợp lệ.")
+    services.lock_enrollments([person_id], session.klass.program_code)
     enrolled = db.session.scalar(
         select(ClassEnrollment).where(ClassEnrollment.class_id == session.class_id, ClassEnrollment.person_id == person_id)
     )
@@ -189,8 +199,10 @@ def mark(session: ClassSession, person_id: int, status: str, via: str = "grid") 
         raise ServiceError("Người này không có trong danh sách lớp.")
     row = db.session.get(Attendance, (session.id, person_id))
     if row is None:
-        row = Attendance(session=session, person_id=person_id, status=status, via=via, at=clock.now())
-        db.session.add(row)
+        new = Attendance(session_id=session.id, person_id=person_id, status=status, via=via, at=clock.now())
+        row = insert_once(new, lambda: db.session.get(Attendance, (session.id, person_id), populate_existing=True))
+        if row is not new:  # marked meanwhile by a concurrent request: this mark is the later one
+            row.status, row.via, row.at = status, via, clock.now()
     else:
         row.status, row.via, row.at = status, via, clock.now()
     db.session.flush()
@@ -271,6 +283,7 @@ def record_result(row: ClassEnrollment, score: int | None = None, passed: bool |
         raise ServiceError("Học viên đã rút khỏi lớp.")
     if score is not None and not 0 <= score <= 100:
         raise ServiceError("Điểm phải từ 0 đến 100.", "score")
+    services.lock_enrollments([row.person_id], row.klass.program_code)
     row.score = score
     row.passed = passed if passed is not None else (score >= row.klass.pass_score if score is not None else None)
     audit.record(row, "update")
@@ -311,6 +324,9 @@ def shortfalls(row: ClassEnrollment, present: int | None = None, online_met: boo
 def evaluate(row: ClassEnrollment) -> bool:
     """Record the completion the moment the class's rule is met; True when it completes now."""
     if row.status != ClassEnrollment.ENROLLED or shortfalls(row):
+        return False
+    lock(row)  # a concurrent request may have completed it meanwhile
+    if row.status != ClassEnrollment.ENROLLED:
         return False
     row.status = ClassEnrollment.COMPLETED
     row.completed_on = clock.today()

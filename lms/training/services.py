@@ -16,6 +16,7 @@ from sqlalchemy import null as sa_null
 
 from ..core import audit, clock
 from ..core.errors import ServiceError
+from ..core.rows import insert_once, lock
 from ..core.signals import program_completed
 from ..curriculum.models import Lesson, Program, Quiz
 from ..curriculum.services import current_program
@@ -52,7 +53,9 @@ def enrollment_for(person: Person, code: str) -> Enrollment | None:
 
 
 def enroll(person: Person, program: Program, by: User | None = None, check_audience: bool = True) -> Enrollment:
-    """Enroll (idempotent). A learner enrolls in their own audience's programs; an officer may enroll anyone in scope."""
+    """Enroll (idempotent, also when the same enrollment is made twice at once).
+
+    A learner enrolls in their own audience's programs; an officer may enroll anyone in scope."""
     existing = enrollment_for(person, program.code)
     if existing is not None:
         if existing.status == EnrollmentStatus.WITHDRAWN:
@@ -62,26 +65,46 @@ def enroll(person: Person, program: Program, by: User | None = None, check_audie
     if check_audience and program.audience not in audiences(person):
         raise ServiceError(f"Chương trình «{program.title}» dành cho {program.audience_title.lower()}.")
     enrollment = Enrollment(person=person, program_code=program.code, enrolled_on=clock.today(), enrolled_by=by, status=EnrollmentStatus.ENROLLED.value)
-    db.session.add(enrollment)
+    if insert_once(enrollment, lambda: enrollment_for(person, program.code)) is not enrollment:
+        return enroll(person, program, by=by, check_audience=False)  # made meanwhile by a concurrent request
     audit.record(enrollment, "create")
     db.session.flush()
     return enrollment
+
+
+def lock_enrollments(person_ids, code: str) -> None:
+    """Lock these people's enrollments in a program until the end of the transaction.
+
+    Whatever may complete a program locks the enrollment first, before its other writes, and in id
+    order when there are several: two requests that could complete the same person (a trainer saving
+    attendance, the learner checking in or passing the final quiz) then wait for each other instead of
+    both completing, and cannot deadlock on the certificate serial counter.
+    """
+    ids = list(person_ids)
+    if ids:
+        db.session.execute(
+            select(Enrollment.id).where(Enrollment.person_id.in_(ids), Enrollment.program_code == code).order_by(Enrollment.id).with_for_update()
+        )
 
 
 # --------------------------------------------------------------------------- events
 
 
 def record_access(person: Person, kind: str = MaterialAccess.ONLINE, on: dt.date | None = None, note: str | None = None, by: User | None = None) -> MaterialAccess:
-    """The first access of a kind is kept (figure G); later ones change nothing."""
-    row = db.session.scalar(select(MaterialAccess).where(MaterialAccess.person_id == person.id, MaterialAccess.kind == kind))
+    """The first access of a kind is kept (figure G); later ones change nothing, concurrent ones included."""
+
+    def existing() -> MaterialAccess | None:
+        return db.session.scalar(select(MaterialAccess).where(MaterialAccess.person_id == person.id, MaterialAccess.kind == kind))
+
+    row = existing()
     if row is not None:
         return row
     on = on or clock.today()
     if on > clock.today():
         raise ServiceError("Ngày nhận tài liệu không được sau ngày hôm nay.", "accessed_on")
-    row = MaterialAccess(person=person, kind=kind, accessed_on=on, note=note, recorded_by_id=by.id if by else None)
-    db.session.add(row)
-    db.session.flush()
+    row = MaterialAccess(person_id=person.id, kind=kind, accessed_on=on, note=note, recorded_by_id=by.id if by else None)
+    if insert_once(row, existing) is not row:
+        return existing()
     if kind == MaterialAccess.PRINTED:
         audit.record(row, "create")
     return row
@@ -93,12 +116,14 @@ def open_lesson(person: Person, lesson: Lesson) -> Enrollment | None:
     enrollment = enrollment_for(person, program.code)
     if enrollment is None:
         enrollment = enroll(person, program)
-    seen = db.session.scalar(
-        select(LessonView.id).where(LessonView.person_id == person.id, LessonView.program_code == program.code, LessonView.lesson_slug == lesson.slug)
-    )
-    if seen is None:
-        db.session.add(LessonView(person_id=person.id, program_code=program.code, lesson_slug=lesson.slug, first_opened_at=clock.now()))
-        db.session.flush()
+
+    def seen() -> LessonView | None:
+        return db.session.scalar(
+            select(LessonView).where(LessonView.person_id == person.id, LessonView.program_code == program.code, LessonView.lesson_slug == lesson.slug)
+        )
+
+    if seen() is None:  # the first opening is kept, also when the page is requested twice at once
+        insert_once(LessonView(person_id=person.id, program_code=program.code, lesson_slug=lesson.slug, first_opened_at=clock.now()), seen)
     record_access(person)
     evaluate(enrollment)
     return enrollment
@@ -292,15 +317,19 @@ def evaluate(enrollment: Enrollment) -> bool:
     program = current_program(enrollment.program_code)
     if program is None or not rule_met(enrollment.person, program):
         return False
-    complete(enrollment, program, via="online")
-    return True
+    return complete(enrollment, program, via="online")
 
 
-def complete(enrollment: Enrollment, program: Program, via: str, on: dt.date | None = None, **details) -> None:
-    """Mark completed and send ``program_completed`` in the same transaction.
+def complete(enrollment: Enrollment, program: Program, via: str, on: dt.date | None = None, **details) -> bool:
+    """Mark completed and send ``program_completed`` in the same transaction; False when already completed.
 
+    The enrollment's row is locked first: of two requests completing the same enrollment at once,
+    the second waits for the first, then finds it completed and does nothing (one certificate).
     ``details`` (``mode``, ``training_from``, ``training_to``, ``klass``) travel with the signal.
     """
+    lock(enrollment)
+    if enrollment.status == EnrollmentStatus.COMPLETED:
+        return False
     enrollment.status = EnrollmentStatus.COMPLETED.value
     enrollment.completed_on = on or clock.today()
     enrollment.completed_program = program
@@ -316,6 +345,7 @@ def complete(enrollment: Enrollment, program: Program, via: str, on: dt.date | N
         via=via,
         **details,
     )
+    return True
 
 
 def active_mediator_person_ids(day: dt.date | None = None):

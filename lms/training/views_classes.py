@@ -653,6 +653,7 @@ def attendance(session_id: int):
                                    chosen=request.form, titles=Attendance.TITLES), 400
         before = {r.id: r.status for r in rows}
         saved = 0
+        classes.lock_roster(klass)
         try:
             for r in rows:
                 value = chosen.get(r.person_id)
@@ -744,6 +745,7 @@ def class_results(class_id: int):
             flash("Chưa lưu: có điểm không hợp lệ (xem các ô được đánh dấu).", "danger")
         else:
             before = {r.id: r.status for r in rows}
+            classes.lock_roster(klass)
             try:
                 for r in rows:
                     if r.id not in values:
