@@ -35,9 +35,12 @@ def setup_command() -> None:
 
 
 def refresh_statistics() -> None:
-    """Let the query planner see the data just loaded (SQLite keeps no statistics by itself)."""
+    """Let the query planner see the data just loaded.
+
+    SQLite keeps no statistics by itself; PostgreSQL's autovacuum would gather them some time later,
+    or never where it is turned off, and until then the planner takes every table for empty (the
+    province's progress report took 3 s instead of 0.1 s on the demo province without them)."""
     from ..extensions import db
 
-    if db.engine.dialect.name == "sqlite":
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE")
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
