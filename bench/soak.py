@@ -15,7 +15,8 @@ What it does:
 3. runs the clients (threads, one ``requests.Session`` each, signed in with the CSRF token of the login form):
    mediators read, open lessons, submit quizzes (some right, some wrong) and check in by QR; trainers mark
    attendance and record results; officers upload a small mediators XLSX (dry run, then import; sometimes the
-   same file again, which must change nothing); administrators read the dashboard and lists. Every response must
+   same file again, which must change nothing); administrators read the dashboard and lists. A share of the writes
+   (``--double``) is sent twice at once, as a double tap does, and both must succeed. Every response must
    have the expected status and content; anything else, a connection error or a time-out (> 10 s) is an error;
 4. stops the servers and checks the database against what the clients recorded: quiz attempts, lessons opened,
    attendance marks (and their final status), imported people and memberships, completions and certificates
