@@ -49,7 +49,6 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = secret_key()
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    _postgres_options(app)
     db.init_app(app)
     with app.app_context():
         from .core.cache import init_engine
@@ -83,23 +82,6 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     if missing:
         raise RuntimeError(f"Routes without an access declaration: {missing}")
     return app
-
-
-def _postgres_options(app: Flask) -> None:
-    """PostgreSQL: no JIT compilation on the application's connections.
-
-    The figures' queries join units by path ranges, which the planner over-estimates; with table
-    statistics their cost crosses the JIT thresholds and compiling takes longer than running
-    (the demo province's dashboard: 5.8 s with JIT, 1.4 s without; see docs/PERFORMANCE.md).
-    An explicit ``options`` in ``connect_args`` is kept as it is.
-    """
-    if not str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
-        return
-    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    connect_args = dict(options.get("connect_args") or {})
-    connect_args.setdefault("options", "-c jit=off")
-    options["connect_args"] = connect_args
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _register_areas(app: Flask) -> None:

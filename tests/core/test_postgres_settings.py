@@ -12,9 +12,10 @@ from lms.org.services import roster
 
 
 @pytest.mark.postgres
-def test_the_apps_connections_run_without_jit(pg_app):
+def test_the_apps_connections_run_without_jit_or_parallel_workers(pg_app):
     with pg_app.app_context():
         assert db.session.scalar(text("SHOW jit")) == "off"
+        assert db.session.scalar(text("SHOW max_parallel_workers_per_gather")) == "0"
         db.session.remove()
 
 
