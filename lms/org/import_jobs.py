@@ -19,11 +19,38 @@ from .models import Unit, User
 from .services.imports import run_import
 
 
+def claim(path: Path) -> bool:
+    """Take the right to import the checked file at ``path``; ``False`` when another confirmation already has it.
+
+    Two confirmations of one file at once (a double click, two tabs) would otherwise both import it: people
+    have no unique key to stop the second. The claim is a marker file created exclusively (atomic on every
+    file system); the job removes it when the import did not happen, so the file can be confirmed again.
+    """
+    try:
+        _claim_marker(path).open("x").close()
+    except FileExistsError:
+        return False
+    return True
+
+
+def _claim_marker(path: Path) -> Path:
+    return path.with_name(path.name + ".claimed")
+
+
 @jobs.job("import")
 def run_import_job(row: Job) -> None:
     params = row.params
     path = Path(params["path"])
     dry_run = bool(params["dry_run"])
+    try:
+        _run(row, path, dry_run)
+    finally:
+        if not dry_run:  # imported (the file is gone too) or not (it may be confirmed again): the claim ends
+            _claim_marker(path).unlink(missing_ok=True)
+
+
+def _run(row: Job, path: Path, dry_run: bool) -> None:
+    params = row.params
     scope = db.session.get(Unit, params["scope_unit_id"]) if params.get("scope_unit_id") else None
     user = db.session.get(User, row.user_id) if row.user_id else None
     with audit.acting_as(user.id, user.username) if user else nullcontext(), path.open("rb") as stream:

@@ -8,6 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from lms.core.models import Job
 from lms.core.roles import Role
 from lms.org.models import MediatorMembership, Person, Unit
 from lms.org.services import imports
@@ -256,3 +257,35 @@ def test_another_users_job_is_not_found(client, officer, db, auth, make_user, tr
     auth.login(other.username)
     assert client.get(f"/org/imports/jobs/{job.id}").status_code == 404
     assert client.get(f"/org/imports/jobs/{job.id}/errors.csv").status_code == 404
+
+
+def test_a_file_confirmed_twice_at_once_is_imported_once(client, officer, db, tmp_path):
+    """The second confirmation finds the file claimed by the first (a double click, two tabs): no second import."""
+    html = upload(client, "mediators", ROWS).get_data(as_text=True)
+    token = csrf_token(html)
+    file_token = html.split('name="token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    (stored,) = (tmp_path / "uploads").iterdir()
+    (stored.parent / (stored.name + ".claimed")).touch()  # the first confirmation, still running
+    jobs_before = db.session.scalar(select(func.count(Job.id)))
+    resp = client.post("/org/imports/mediators/run", data={"csrf_token": token, "token": file_token}, follow_redirects=True)
+    assert resp.status_code == 200 and "Tệp này đang được nhập" in resp.get_data(as_text=True)
+    assert memberships(db) == 0 and db.session.scalar(select(func.count(Job.id))) == jobs_before
+    (stored.parent / (stored.name + ".claimed")).unlink()  # the first one failed: the file may be confirmed again
+    done = client.post("/org/imports/mediators/run", data={"csrf_token": token, "token": file_token}, follow_redirects=True)
+    assert "Đã nhập 2 dòng" in done.get_data(as_text=True) and memberships(db) == 2
+    assert list((tmp_path / "uploads").iterdir()) == []  # the file and its claim are gone
+
+
+def test_a_failed_import_releases_its_claim(client, officer, db, tmp_path, monkeypatch):
+    html = upload(client, "mediators", ROWS).get_data(as_text=True)
+    token = csrf_token(html)
+    file_token = html.split('name="token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    from lms.org import import_jobs
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(import_jobs, "run_import", broken)
+    client.post("/org/imports/mediators/run", data={"csrf_token": token, "token": file_token})
+    assert [p.name.endswith(".claimed") for p in (tmp_path / "uploads").iterdir()] == [False]  # the file stays, unclaimed
+    assert memberships(db) == 0

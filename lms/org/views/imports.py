@@ -24,8 +24,8 @@ from ...core.access import roles_required, user_scope_path
 from ...core.nav import register_nav
 from ...core.roles import OFFICERS
 from ...core.spreadsheet import template_csv, template_xlsx
-from .. import import_jobs  # noqa: F401  (registers the job)
 from ..forms.imports import TOKEN_PATTERN, ImportConfirmForm, ImportUploadForm
+from ..import_jobs import claim  # (importing the module registers the job)
 from ..services.imports import ENTITY_TITLES, KINDS, ImportResult
 from . import bp
 
@@ -173,6 +173,9 @@ def import_run(kind: str):
         flash("Yêu cầu nhập dữ liệu không hợp lệ. Hãy tải tệp lên lại.", "danger")
         return redirect(url_for("org.imports"))
     path = _stored(kind, form.token.data)
+    if not claim(path):
+        flash("Tệp này đang được nhập (có thể bạn đã bấm «Nhập dữ liệu» hai lần). Hãy chờ kết quả của lần nhập trước.", "warning")
+        return redirect(url_for("org.imports"))
     return _start(kind, path, "", form.token.data, dry_run=False)
 
 
