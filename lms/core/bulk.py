@@ -34,6 +34,8 @@ def insert_rows(model, rows: Sequence[dict[str, Any]], returning_ids: bool = Fal
         return [] if returning_ids else None
     table = model.__table__
     conn = db.session.connection()
+    # COPY and exec_driver_sql go around the cache's statement hook: the caches that read this table must hear of it
+    cache.wrote(table)
     dialect = conn.dialect
     columns = list(rows[0])
     ids: list[int] | None = None
@@ -67,7 +69,6 @@ def _insert(conn, table, columns: list[str], rows: Sequence[dict[str, Any]], ret
         processors.append(type_.dialect_impl(dialect).bind_processor(dialect))
     pairs = list(zip(columns, processors, strict=True))
     if dialect.name == "postgresql" and not returning:
-        cache.wrote(table)  # COPY goes around SQLAlchemy: the caches that depend on this table must hear of it
         raw = conn.connection.driver_connection
         names = ", ".join(quote(c) for c in columns)
         with raw.cursor() as cur, cur.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:

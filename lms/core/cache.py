@@ -10,7 +10,8 @@ computed from old rows is never read again (it ages out of the store).
   statements, Core ``insert()``/``update()``/``delete()`` through the session or a connection, and plain SQL
   text starting with those verbs) and marks the connection when one targets a tracked table; just before that
   connection commits, the generation gets a new random token (an upsert, on the same connection and transaction).
-  A path that writes around SQLAlchemy (PostgreSQL ``COPY`` through the DBAPI cursor) calls :func:`touch`.
+  A path that writes around that hook (PostgreSQL ``COPY`` through the DBAPI cursor, ``exec_driver_sql``, which
+  SQLAlchemy does not pass to ``before_execute``) calls :func:`wrote` or :func:`touch` (``core/bulk.py`` does).
 - Tokens are random rather than counted, so a database restored from a backup, or emptied by the tests, never
   meets an entry made for other rows under the same number.
 - Store: Redis when ``LMS_REDIS_URL`` is set (shared by every worker and server), else a dict in the process
