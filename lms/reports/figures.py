@@ -17,7 +17,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, String, and_, case, exists, func, or_, select, text
+from sqlalchemy import Integer, String, and_, case, exists, func, literal, or_, select, text, union_all
 from sqlalchemy.orm import aliased
 
 from ..certificates.models import Certificate
@@ -140,15 +140,57 @@ def children_on(unit: Unit, day: dt.date) -> list[Unit]:
     return list(db.session.scalars(select(Unit).where(Unit.parent_id == unit.id, _valid_on(Unit, day)).order_by(Unit.name)))
 
 
-class Buckets:
-    """The buckets (a bucket id and its path ranges) and, as a SQL subquery, the units inside each."""
+def _minus(lo: str, hi: str, covered: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The range ``[lo, hi)`` without the ``covered`` ranges (path ranges nest or are disjoint)."""
+    out, cur = [], lo
+    for a, b in sorted(r for r in covered if r[0] < hi and r[1] > lo):
+        if a > cur:
+            out.append((cur, a))
+        cur = max(cur, b)
+    if cur < hi:
+        out.append((cur, hi))
+    return out
 
-    def __init__(self, buckets: list[tuple[int, list[tuple[str, str]]]]):
-        self.rows = [(bid, lo, hi) for bid, ranges in buckets for lo, hi in ranges]
-        self.ids = [bid for bid, _ in buckets]
+
+def _exactly(path: str) -> tuple[str, str]:
+    """The range holding ``path`` alone (a space sorts before ``/`` and the digits, the only characters of a path)."""
+    return path, path + " "
+
+
+class Buckets:
+    """Path ranges, each with the bucket its units count in, as a SQL subquery ``(bucket, in_root, unit_id)``.
+
+    For a unit U and its children (:meth:`for_coverage`), every unit is read once: a child's ranges carry the
+    child's id, and ``in_root`` says whether they also count in U; what lies in U but in no child (U itself,
+    children not valid on D) has the bucket NULL. U's figures are then the sums over ``in_root`` (the people
+    figures count distinct people), so no row is joined twice. ``Buckets(spec)`` is the plain form: each
+    bucket its own ranges, no root.
+    """
+
+    def __init__(self, buckets: list[tuple[int, list[tuple[str, str]]]] = (), root_id: int | None = None):
+        self.rows: list[tuple[int | None, int, str, str]] = [(bid, 0, lo, hi) for bid, ranges in buckets for lo, hi in ranges]
+        self.root_id = root_id
+
+    @classmethod
+    def for_coverage(cls, root: Unit, root_ranges, children: list[tuple[int, list[tuple[str, str]]]], others: list[Unit]) -> Buckets:
+        """``others``: the root's children that are not buckets (not valid on D); what of them no bucket covers counts in the root."""
+        self = cls(root_id=root.id)
+        inside = lambda lo, hi: any(rlo <= lo and hi <= rhi for rlo, rhi in root_ranges)  # noqa: E731
+        child_ranges = [(cid, lo, hi) for cid, ranges in children for lo, hi in ranges]
+        for i, (cid, lo, hi) in enumerate(child_ranges):
+            # a range nested in another child's (a merged unit moved across) counts in the root once
+            nested = any(j != i and (a <= lo and hi <= b) and (a, b) != (lo, hi) or (j < i and (a, b) == (lo, hi))
+                         for j, (_, a, b) in enumerate(child_ranges))
+            self.rows.append((cid, int(inside(lo, hi) and not nested), lo, hi))
+        covered = [(lo, hi) for _, lo, hi in child_ranges]
+        root_only = [_exactly(root.path)] + [(u.path, u.path[:-1] + "0") for u in others]
+        root_only += [r for r in root_ranges if r != (root.path, root.path[:-1] + "0")]  # units merged into the root
+        for lo, hi in root_only:
+            self.rows.extend((None, 1, a, b) for a, b in _minus(lo, hi, covered))
+        return self
 
     def units(self):
-        """``(bucket, unit_id)`` for every unit inside a bucket's ranges.
+        """``(bucket, in_root, unit_id)`` for every unit inside a range.
 
         The two databases want different shapes (measured: docs/PERFORMANCE.md, P1):
         - PostgreSQL: one index range scan on ``unit.path`` per range, glued with ``UNION ALL``. The planner
@@ -163,17 +205,43 @@ class Buckets:
         """
         postgres = db.session.get_bind().dialect.name == "postgresql"
         parts, values = [], {}
-        for i, (bid, lo, hi) in enumerate(self.rows):
+        for i, (bid, in_root, lo, hi) in enumerate(self.rows):
             values.update({f"bucket_{i}": bid, f"lo_{i}": lo, f"hi_{i}": hi})
             if postgres:
-                parts.append(f"SELECT CAST(:bucket_{i} AS INTEGER) AS bucket, id AS unit_id FROM unit WHERE path >= :lo_{i} AND path < :hi_{i}")  # noqa: S608 (names only; values are bound)
+                parts.append(
+                    f"SELECT CAST(:bucket_{i} AS INTEGER) AS bucket, {in_root} AS in_root, id AS unit_id FROM unit WHERE path >= :lo_{i} AND path < :hi_{i}"  # noqa: S608, E501 (names only; values are bound)
+                )
             else:
-                parts.append(f"SELECT :bucket_{i} AS bucket, :lo_{i} AS lo, :hi_{i} AS hi")
+                parts.append(f"SELECT CAST(:bucket_{i} AS INTEGER) AS bucket, {in_root} AS in_root, :lo_{i} AS lo, :hi_{i} AS hi")
         sql = text(" UNION ALL ".join(parts)).bindparams(**values)
         if postgres:
-            return sql.columns(bucket=Integer, unit_id=Integer).subquery("bucket_units")
-        b = sql.columns(bucket=Integer, lo=String, hi=String).subquery("buckets")
-        return select(b.c.bucket, Unit.id.label("unit_id")).join(Unit, and_(Unit.path >= b.c.lo, Unit.path < b.c.hi)).subquery("bucket_units")
+            return sql.columns(bucket=Integer, in_root=Integer, unit_id=Integer).subquery("bucket_units")
+        b = sql.columns(bucket=Integer, in_root=Integer, lo=String, hi=String).subquery("buckets")
+        return (
+            select(b.c.bucket, b.c.in_root, Unit.id.label("unit_id"))
+            .join(Unit, and_(Unit.path >= b.c.lo, Unit.path < b.c.hi))
+            .subquery("bucket_units")
+        )
+
+    def fold(self, stmt) -> dict[int, tuple]:
+        """Run ``stmt`` — ``(bucket, in_root, sums…)`` grouped by both — and add the root: the sums over ``in_root``."""
+        out: dict[int, list] = {}
+        for bucket, in_root, *sums in db.session.execute(stmt):
+            for key in ([bucket] if bucket is not None else []) + ([self.root_id] if in_root and self.root_id is not None else []):
+                acc = out.setdefault(key, [0] * len(sums))
+                for k, v in enumerate(sums):
+                    acc[k] += v or 0
+        return {k: tuple(v) for k, v in out.items()}
+
+    def distinct_people(self, rows, *flags) -> dict[int, tuple]:
+        """Per bucket, and for the root: distinct people of ``rows`` — ``(bucket, in_root, person_id)`` — and
+        how many of them meet each of ``flags`` (conditions on ``person_id``, evaluated once per row)."""
+        f = select(rows.c.bucket, rows.c.in_root, rows.c.person_id, *[case((cond(rows.c.person_id), 1), else_=0).label(f"f{k}") for k, cond in enumerate(flags)]).cte("flagged")
+        counts = [func.count(func.distinct(f.c.person_id))] + [func.count(func.distinct(case((f.c[f"f{k}"] == 1, f.c.person_id)))) for k in range(len(flags))]
+        per = select(f.c.bucket, *counts).where(f.c.bucket.is_not(None)).group_by(f.c.bucket)
+        if self.root_id is None:
+            return _rows(per)
+        return _rows(union_all(per, select(literal(self.root_id, Integer), *counts).where(f.c.in_root == 1)))
 
 
 # --------------------------------------------------------------------------- conditions
@@ -207,11 +275,12 @@ def _rows(stmt) -> dict[int, tuple]:
 # --------------------------------------------------------------------------- the figures
 
 
-def _people_figures(bu, day: dt.date, pilot_only: bool = False) -> dict[int, tuple[int, int, int]]:
+def _people_figures(b: Buckets, day: dt.date, pilot_only: bool = False) -> dict[int, tuple[int, int, int]]:
     """Per bucket: active mediators (people), those trained (hgv), those who accessed the materials."""
+    bu = b.units()
     village, commune = aliased(Unit), aliased(Unit)
     people = (
-        select(bu.c.bucket, MediatorMembership.person_id)
+        select(bu.c.bucket, bu.c.in_root, MediatorMembership.person_id)
         .join(Team, Team.unit_id == bu.c.unit_id)
         .join(MediatorMembership, MediatorMembership.team_id == Team.id)
         .where(_membership_active(day))
@@ -222,29 +291,28 @@ def _people_figures(bu, day: dt.date, pilot_only: bool = False) -> dict[int, tup
             .outerjoin(commune, commune.id == village.parent_id)
             .where(or_(village.is_pilot.is_(True), and_(village.kind == UnitKind.VILLAGE, commune.is_pilot.is_(True))))
         )
-    p = people.distinct().subquery("people")
-    trained = _certified(p.c.person_id, MEDIATOR_PROGRAM, day)
-    accessed = exists(select(MaterialAccess.id).where(MaterialAccess.person_id == p.c.person_id, MaterialAccess.accessed_on <= day))
-    stmt = select(
-        p.c.bucket, func.count(), func.sum(case((trained, 1), else_=0)), func.sum(case((accessed, 1), else_=0))
-    ).group_by(p.c.bucket)
-    return _rows(stmt)
+    return b.distinct_people(
+        people.distinct().subquery("people"),
+        lambda pid: _certified(pid, MEDIATOR_PROGRAM, day),
+        lambda pid: exists(select(MaterialAccess.id).where(MaterialAccess.person_id == pid, MaterialAccess.accessed_on <= day)),
+    )
 
 
-def _e3(bu, day: dt.date, plan_start: dt.date) -> dict[int, tuple[int, int]]:
+def _e3(b: Buckets, day: dt.date, plan_start: dt.date) -> dict[int, tuple[int, int]]:
     """Per bucket: memberships recognized on/after the plan's start with deadline ≤ D (not left before it),
     and those certified on or before their deadline."""
+    bu = b.units()
     m = MediatorMembership
     left_before = and_(m.left_on.is_not(None), m.left_on < m.deadline)
     on_time = _certified(m.person_id, MEDIATOR_PROGRAM, day, by=m.deadline)
     stmt = (
-        select(bu.c.bucket, func.count(m.id), func.sum(case((on_time, 1), else_=0)))
+        select(bu.c.bucket, bu.c.in_root, func.count(m.id), func.sum(case((on_time, 1), else_=0)))
         .join(Team, Team.unit_id == bu.c.unit_id)
         .join(m, m.team_id == Team.id)
         .where(m.recognized_on >= plan_start, m.deadline <= day, ~left_before)
-        .group_by(bu.c.bucket)
+        .group_by(bu.c.bucket, bu.c.in_root)
     )
-    return _rows(stmt)
+    return b.fold(stmt)
 
 
 def composition(day: dt.date, teams=None):
@@ -269,8 +337,9 @@ def composition(day: dt.date, teams=None):
     return stmt.subquery("composition")
 
 
-def _teams(bu, day: dt.date) -> dict[int, tuple[int, int, int]]:
+def _teams(b: Buckets, day: dt.date) -> dict[int, tuple[int, int, int]]:
     """Per bucket: active teams, those meeting composition (D), those with an active legal supporter (Đ)."""
+    bu = b.units()
     comp = composition(day, teams=select(Team.id).join(bu, Team.unit_id == bu.c.unit_id))
     village, parent = aliased(Unit), aliased(Unit)
     minority_required = or_(village.ethnic_minority_area.is_(True), and_(village.kind == UnitKind.VILLAGE, parent.ethnic_minority_area.is_(True)))
@@ -281,40 +350,41 @@ def _teams(bu, day: dt.date) -> dict[int, tuple[int, int, int]]:
     )
     supported = exists(select(LegalSupport.id).where(LegalSupport.team_id == Team.id, LegalSupport.active_clause(day)))
     stmt = (
-        select(bu.c.bucket, func.count(Team.id), func.sum(case((meets, 1), else_=0)), func.sum(case((supported, 1), else_=0)))
+        select(bu.c.bucket, bu.c.in_root, func.count(Team.id), func.sum(case((meets, 1), else_=0)), func.sum(case((supported, 1), else_=0)))
         .join(Team, Team.unit_id == bu.c.unit_id)
         .join(village, village.id == Team.unit_id)
         .outerjoin(parent, parent.id == village.parent_id)
         .outerjoin(comp, comp.c.team_id == Team.id)
         .where(_team_active(day))
-        .group_by(bu.c.bucket)
+        .group_by(bu.c.bucket, bu.c.in_root)
     )
-    return _rows(stmt)
+    return b.fold(stmt)
 
 
-def _trainers(bu, day: dt.date) -> dict[int, tuple[int, int]]:
+def _trainers(b: Buckets, day: dt.date) -> dict[int, tuple[int, int]]:
     """Per bucket: active trainers (people whose appointment unit is inside) and those trained (thv)."""
-    t = (
-        select(bu.c.bucket, TrainerAppointment.person_id)
+    bu = b.units()
+    rows = (
+        select(bu.c.bucket, bu.c.in_root, TrainerAppointment.person_id)
         .join(TrainerAppointment, TrainerAppointment.unit_id == bu.c.unit_id)
         .where(_appointment_active(day))
         .distinct()
         .subquery("trainers")
     )
-    trained = _certified(t.c.person_id, TRAINER_PROGRAM, day)
-    return _rows(select(t.c.bucket, func.count(), func.sum(case((trained, 1), else_=0))).group_by(t.c.bucket))
+    return b.distinct_people(rows, lambda pid: _certified(pid, TRAINER_PROGRAM, day))
 
 
-def _cases(bu, year: int) -> dict[int, tuple[int, int]]:
+def _cases(b: Buckets, year: int) -> dict[int, tuple[int, int]]:
     """Per bucket: successful and unsuccessful cases of teams inside, in year Y."""
+    bu = b.units()
     stmt = (
-        select(bu.c.bucket, func.sum(CaseStat.successful), func.sum(CaseStat.unsuccessful))
+        select(bu.c.bucket, bu.c.in_root, func.sum(CaseStat.successful), func.sum(CaseStat.unsuccessful))
         .join(Team, Team.unit_id == bu.c.unit_id)
         .join(CaseStat, CaseStat.team_id == Team.id)
         .where(CaseStat.year == year)
-        .group_by(bu.c.bucket)
+        .group_by(bu.c.bucket, bu.c.in_root)
     )
-    return _rows(stmt)
+    return b.fold(stmt)
 
 
 def _units_of_kind(kind: UnitKind, ranges: list[tuple[str, str]], day: dt.date) -> list[Unit]:
@@ -352,18 +422,18 @@ def coverage(unit: Unit, day: dt.date | None = None, year: int | None = None, pl
     plan = plan or plan_for(unit)
     plan_start = plan.start_date if plan else dt.date(2024, 1, 1)
     predecessors = _predecessors()
-    children = children_on(unit, day)
+    below = list(db.session.scalars(select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.name)))
+    children = [c for c in below if c.is_active_on(day)]
     spec = [(unit.id, _ranges(unit, predecessors, day))] + [(c.id, _ranges(c, predecessors, day)) for c in children]
     ranges = dict(spec)
-    buckets = Buckets(spec)
-    bu = buckets.units()
+    buckets = Buckets.for_coverage(unit, ranges[unit.id], spec[1:], [c for c in below if not c.is_active_on(day)])
 
-    people = _people_figures(bu, day)
-    pilot_people = _people_figures(bu, day, pilot_only=True)
-    e3 = _e3(bu, day, plan_start)
-    teams = _teams(bu, day)
-    trainers = _trainers(bu, day)
-    cases = _cases(bu, year)
+    people = _people_figures(buckets, day)
+    pilot_people = _people_figures(buckets, day, pilot_only=True)
+    e3 = _e3(buckets, day, plan_start)
+    teams = _teams(buckets, day)
+    trainers = _trainers(buckets, day)
+    cases = _cases(buckets, year)
 
     # B1 and B2: per district / province, trainers of that level against ceil(active teams / N)
     districts = _units_of_kind(UnitKind.DISTRICT, ranges[unit.id], day) if unit.kind in (UnitKind.PROVINCE, UnitKind.DISTRICT) else []

@@ -308,7 +308,7 @@ class CommunesUnder(Listing):
         if not communes:
             return {}
         spec = [(c.id, _ranges(c, self._predecessors, self.day)) for c in communes]
-        counts = _people_figures(Buckets(spec).units(), self.day)
+        counts = _people_figures(Buckets(spec), self.day)
         out = {}
         for c in communes:
             active, trained, accessed = counts.get(c.id, (0, 0, 0))
