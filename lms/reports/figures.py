@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -152,6 +153,16 @@ def _minus(lo: str, hi: str, covered: list[tuple[str, str]]) -> list[tuple[str, 
     return out
 
 
+_PATH_BOUND = re.compile(r"[/0-9]*[ 0]?")
+
+
+def _path_literal(value: str) -> str:
+    """A range bound as an SQL string literal: a path (ids and slashes) with perhaps its last character replaced."""
+    if not _PATH_BOUND.fullmatch(value):
+        raise ValueError(f"not a path bound: {value!r}")
+    return f"'{value}'"
+
+
 def _exactly(path: str) -> tuple[str, str]:
     """The range holding ``path`` alone (a space sorts before ``/`` and the digits, the only characters of a path)."""
     return path, path + " "
@@ -200,20 +211,20 @@ class Buckets:
         - SQLite: the list of ranges joined to ``unit`` (a range search per bucket); the ``UNION ALL`` shape
           runs the same steps but takes twice the CPU time there.
 
-        Both are written as SQL text with bound values: built as a SQLAlchemy ``union_all`` of a hundred
-        selects, each column's proxy set grows with every part, which cost ~70 ms of Python per call.
+        Both are written as SQL text: built as a SQLAlchemy ``union_all`` of a hundred selects, each column's
+        proxy set grows with every part, which cost ~70 ms of Python per call.
         """
         postgres = db.session.get_bind().dialect.name == "postgresql"
-        parts, values = [], {}
-        for i, (bid, in_root, lo, hi) in enumerate(self.rows):
-            values.update({f"bucket_{i}": bid, f"lo_{i}": lo, f"hi_{i}": hi})
+        parts = []
+        for bid, in_root, lo, hi in self.rows:
+            # written into the text, not bound: psycopg re-parses a long statement's placeholders on every run
+            bucket = "NULL" if bid is None else str(int(bid))
+            lo, hi = _path_literal(lo), _path_literal(hi)
             if postgres:
-                parts.append(
-                    f"SELECT CAST(:bucket_{i} AS INTEGER) AS bucket, {in_root} AS in_root, id AS unit_id FROM unit WHERE path >= :lo_{i} AND path < :hi_{i}"  # noqa: S608, E501 (names only; values are bound)
-                )
+                parts.append(f"SELECT CAST({bucket} AS INTEGER) AS bucket, {int(in_root)} AS in_root, id AS unit_id FROM unit WHERE path >= {lo} AND path < {hi}")  # noqa: S608, E501 (checked literals)
             else:
-                parts.append(f"SELECT CAST(:bucket_{i} AS INTEGER) AS bucket, {in_root} AS in_root, :lo_{i} AS lo, :hi_{i} AS hi")
-        sql = text(" UNION ALL ".join(parts)).bindparams(**values)
+                parts.append(f"SELECT CAST({bucket} AS INTEGER) AS bucket, {int(in_root)} AS in_root, {lo} AS lo, {hi} AS hi")
+        sql = text(" UNION ALL ".join(parts))
         if postgres:
             return sql.columns(bucket=Integer, in_root=Integer, unit_id=Integer).subquery("bucket_units")
         b = sql.columns(bucket=Integer, in_root=Integer, lo=String, hi=String).subquery("buckets")
