@@ -137,10 +137,6 @@ def _predecessors() -> dict[int, list[Unit]]:
     return merged
 
 
-def children_on(unit: Unit, day: dt.date) -> list[Unit]:
-    return list(db.session.scalars(select(Unit).where(Unit.parent_id == unit.id, _valid_on(Unit, day)).order_by(Unit.name)))
-
-
 def _minus(lo: str, hi: str, covered: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The range ``[lo, hi)`` without the ``covered`` ranges (path ranges nest or are disjoint)."""
     out, cur = [], lo
