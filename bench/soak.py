@@ -429,25 +429,45 @@ class Officer(Client):
         action = self.choose({"new_import": 30, "reimport": 10 if self.last_file else 0, "imports_page": 10, "people": 20, "commune": 15, "progress": 15})
         getattr(self, action)()
 
+    def _job(self, kind: str, resp, contains: tuple[str, ...]):
+        """Follow a redirect to an import job's page and wait for its result (the page refreshes itself every 2 s)."""
+        where = resp.headers.get("Location", "")
+        match = re.search(r"/org/imports/jobs/\d+$", where)
+        if match is None:
+            self.stats.error(kind, f"redirected to {where!r}, expected an import job's page")
+            raise Failed
+        deadline = time.monotonic() + 60
+        while True:
+            page = self.http.call(kind + " (job page)", "GET", match.group(0), expect=(200, 422))
+            if "Trạng thái:" not in page.text or time.monotonic() > deadline:  # the result replaced the progress page
+                break
+            time.sleep(0.5)
+        for needle in contains:
+            if needle not in page.text:
+                self.stats.error(kind, f"{match.group(0)}: {needle!r} not in the result")
+                raise Failed
+        return page
+
     def _upload(self, body: bytes, expect_created: int) -> None:
         page = self.http.call("imports page", "GET", "/org/imports", contains=("Hòa giải viên",))
         files = {"mediators-file": ("danh-sach-hoa-giai-vien.xlsx", body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
-        checked = self.http.call("import check", "POST", "/org/imports/mediators", data={"csrf_token": csrf(page.text)}, files=files,
-                                 contains=(f"Tệp hợp lệ: {self.plan['import_rows']} dòng.",))
+        # the check and the import run as jobs: each POST redirects to the job's page, which ends on the result
+        started = self.http.call("import check", "POST", "/org/imports/mediators", data={"csrf_token": csrf(page.text)}, files=files, expect=(302,))
+        checked = self._job("import check", started, (f"Tệp hợp lệ: {self.plan['import_rows']} dòng.",))
         token = re.search(r'name="token" type="hidden" value="([^"]+)"', checked.text)
         if token is None:
             self.stats.error("import check", "no confirmation form")
             raise Failed
         try:
             resp = self.http.call("import run", "POST", "/org/imports/mediators/run", data={"csrf_token": csrf(checked.text), "token": token.group(1)},
-                                  expect=(302,), location=r"/org/imports$")
+                                  expect=(302,), location=r"/org/imports/jobs/\d+$")
+            # the result says what was written: new files create every row, a re-import creates nothing
+            self._job("import run", resp, (
+                f"Đã nhập {self.plan['import_rows']} dòng", f"Người: tạo mới {expect_created},", f"Lượt công nhận hòa giải viên: tạo mới {expect_created},"))
         except Failed:
             with self.done.lock:
                 self.done.uncertain.append(f"import by {self.account['username']}")
             raise
-        # the flash says what was written: new files create every row, a re-import creates nothing
-        self.http.follow("imports page", resp, contains=(
-            f"Đã nhập {self.plan['import_rows']} dòng", f"Người: tạo mới {expect_created},", f"Lượt công nhận hòa giải viên: tạo mới {expect_created},"))
 
     def new_import(self) -> None:
         from lms.org.services.imports import build_file
