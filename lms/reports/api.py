@@ -21,7 +21,7 @@ from ..core.roles import STAFF
 from ..extensions import csrf, db, limiter, login_manager
 from ..org.models import Unit
 from ..org.services.tokens import hash_token, user_for_token
-from .figures import CODES, STATUS_TITLES, coverage
+from .figures import CODES, STATUS_TITLES, coverage_data
 
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")  # reports/ templates, whatever views.py declares
 
@@ -161,7 +161,7 @@ def coverage_view():
     unit = find_unit(code, current_user._get_current_object())
     if unit is None:
         return _error(404, "Không tìm thấy", f"Không có đơn vị mã «{code}» trong phạm vi quản lý của tài khoản.")
-    data = coverage(unit, day, year).as_dict()
+    data = coverage_data(unit, day, year)
     db.session.commit()  # the token's last use
     return jsonify(data)
 

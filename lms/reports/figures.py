@@ -22,7 +22,7 @@ from sqlalchemy import Integer, String, and_, case, exists, func, literal, or_, 
 from sqlalchemy.orm import aliased
 
 from ..certificates.models import Certificate
-from ..core import clock
+from ..core import cache, clock
 from ..extensions import db
 from ..org.models import (
     CaseStat,
@@ -40,6 +40,11 @@ from ..org.models import (
 from ..training.models import MaterialAccess
 
 CODES = ("B1", "B2", "C", "D", "Đ", "E1", "E2", "E3", "G", "H", "I")
+
+#: The data generation of the figures (``core/cache.py``): it changes in the transaction that changes any row of
+#: these tables — every table this module reads; add one here when a figure starts reading it.
+FIGURES = "figures"
+cache.track(FIGURES, Certificate, MediatorMembership, Team, Unit, Person, TrainerAppointment, LegalSupport, CaseStat, MaterialAccess, Plan)
 MEDIATOR_PROGRAM = "hgv"
 TRAINER_PROGRAM = "thv"
 
@@ -486,6 +491,11 @@ def coverage(unit: Unit, day: dt.date | None = None, year: int | None = None, pl
     root = UnitFigures(unit, figures_for(unit))
     kids = [UnitFigures(c, figures_for(c)) for c in children]
     return Coverage(unit, day, year, plan, root, kids)
+
+
+def coverage_data(unit: Unit, day: dt.date, year: int) -> dict:
+    """``coverage(unit, day, year).as_dict()`` (the API's answer), from the figure cache until a row the figures read changes."""
+    return cache.cached(FIGURES, ("coverage", unit.id, day.isoformat(), year), lambda: coverage(unit, day, year).as_dict())
 
 
 def _level_counts(level_units: list[Unit], predecessors, day: dt.date) -> tuple[dict[int, int], dict[int, int]]:

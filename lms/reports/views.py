@@ -14,7 +14,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..certificates.models import Certificate
 from ..core import audit, cache, clock
 from ..core.access import get_scoped_or_404, in_scope, roles_required, scoped
 from ..core.errors import ServiceError
@@ -23,11 +22,10 @@ from ..core.pagination import paginate
 from ..core.roles import STAFF, Role
 from ..core.text import nfc
 from ..extensions import db
-from ..org.models import CaseStat, LegalSupport, MediatorMembership, Person, Plan, Team, TrainerAppointment, Unit, UnitKind
+from ..org.models import Plan, Unit, UnitKind
 from ..org.services.plans import set_target
-from ..training.models import MaterialAccess
 from . import charts, worklists
-from .figures import CODES, STATUS_TITLES, Coverage, coverage, plan_for
+from .figures import CODES, FIGURES, STATUS_TITLES, Coverage, coverage, plan_for
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
 
@@ -43,10 +41,6 @@ PLAN_EDITORS = (Role.PROVINCE_ADMIN, Role.SYSTEM_ADMIN)
 #: Audit keys of a plan, as an officer reads them.
 PLAN_FIELD_TITLES = {"slug": "Mã kế hoạch", "source": "Nạp lại từ tệp"}
 
-#: The data generation of the figures: it changes in the transaction that changes any row of these tables
-#: (every table ``figures.py`` reads; add one here when a figure starts reading it).
-FIGURES = "figures"
-cache.track(FIGURES, Certificate, MediatorMembership, Team, Unit, Person, TrainerAppointment, LegalSupport, CaseStat, MaterialAccess, Plan)
 
 
 def init_app(app) -> None:

@@ -16,6 +16,7 @@ from lms.core.roles import Role
 from lms.extensions import db as _db
 from lms.org.models import MediatorMembership, UnitKind
 from lms.org.services import roster
+from lms.reports import figures
 from lms.reports import views as report_views
 from tests.conftest import IsolatedClient, csrf_token, make_app
 
@@ -75,10 +76,10 @@ def test_served_from_the_cache_until_a_row_changes(world, client, auth, computed
     html = dashboard(client)
     assert ratio(html, "E1") == "1/3"
     assert len(computed) == first  # not computed again
-    before = cache.generation(report_views.FIGURES)
+    before = cache.generation(figures.FIGURES)
     cert_services.issue(person=world.members[1].person, program=world.cert.program, issued_on=D(2025, 7, 1))
     _db.session.commit()
-    assert cache.generation(report_views.FIGURES) != before
+    assert cache.generation(figures.FIGURES) != before
     assert ratio(dashboard(client), "E1") == "2/3"
     assert len(computed) > first
 
@@ -156,10 +157,10 @@ def test_uncommitted_rows_are_neither_served_from_nor_stored_in_the_cache(world,
     auth.login("so-tu-phap")
     assert ratio(dashboard(client), "E1") == "1/3"
     roster.end_membership(world.members[2], left_on=D(2025, 9, 1), reason=None)  # flushed, not committed
-    assert cache.pending(report_views.FIGURES)
+    assert cache.pending(figures.FIGURES)
     assert ratio(dashboard(client), "E1") == "1/2"  # this transaction sees its own rows
     _db.session.rollback()
-    assert not cache.pending(report_views.FIGURES)
+    assert not cache.pending(figures.FIGURES)
     assert ratio(dashboard(client), "E1") == "1/3"  # and nothing of them was cached
 
 
@@ -199,3 +200,23 @@ def test_a_roster_import_changes_the_figures(world, client, auth):
     assert result.ok, result.errors
     _db.session.commit()
     assert ratio(dashboard(client), "E1") == "1/5"
+
+
+def test_the_api_answer_comes_from_the_cache_until_a_row_changes(world, client, auth, monkeypatch):
+    calls = []
+    real = figures.coverage
+    monkeypatch.setattr(figures, "coverage", lambda *a, **k: calls.append(a) or real(*a, **k))
+    auth.login("so-tu-phap")
+
+    def e1() -> tuple:
+        _db.session.expire_all()
+        data = client.get("/api/v1/coverage?unit=92").get_json()
+        return data["figures"]["E1"]["numerator"], data["figures"]["E1"]["denominator"]
+
+    assert e1() == (1, 3)
+    assert e1() == (1, 3)
+    assert len(calls) == 1  # the second answer came from the cache
+    cert_services.issue(person=world.members[1].person, program=world.cert.program, issued_on=D(2025, 7, 1))
+    _db.session.commit()
+    assert e1() == (2, 3)
+    assert len(calls) == 2
