@@ -2,41 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField, TextAreaField
-from wtforms import TimeField as _TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..org.forms.units import DateField, IntegerField, SelectField, confirm_field
+from ..org.forms.units import DateField, IntegerField, SelectField, TimeField, confirm_field
 from .models import Assessment, ClassMode
 
 PICK = ("", "— Chọn —")
 UNIT_HELP = "Nhập mã đơn vị cấp xã trở lên (ví dụ 31117); chỉ nhận đơn vị trong phạm vi quản lý của bạn."
-
-
-class TimeField(_TimeField):
-    """An HTML time input (``HH:MM``); errors in Vietnamese."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("format", ["%H:%M", "%H:%M:%S", "%Hh%M", "%H.%M"])
-        super().__init__(*args, **kwargs)
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        text = " ".join(valuelist).strip()
-        self.data = None
-        if not text:
-            return
-        for fmt in self.strptime_format:
-            try:
-                self.data = dt.datetime.strptime(text, fmt).time()
-                return
-            except ValueError:
-                continue
-        raise ValueError(f"Giờ «{text}» không hợp lệ (dùng giờ:phút, ví dụ 08:00).")
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -10,6 +10,7 @@ from wtforms import BooleanField, StringField
 from wtforms import DateField as _DateField
 from wtforms import IntegerField as _IntegerField
 from wtforms import SelectField as _SelectField
+from wtforms import TimeField as _TimeField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..models import UnitKind
@@ -17,12 +18,13 @@ from ..models import UnitKind
 # WTForms has no Vietnamese catalogue: the few built-in messages a user can meet are replaced here.
 
 
-class DateField(_DateField):
-    """An HTML date input that also accepts dd/mm/yyyy typed by hand; errors in Vietnamese."""
+class _TypedTextMixin:
+    """Try each of the field's formats on the typed text; blank is ``None``; anything else a Vietnamese error."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("format", ["%Y-%m-%d", "%d/%m/%Y"])
-        super().__init__(*args, **kwargs)
+    invalid = "«{text}» không hợp lệ."
+
+    def _convert(self, parsed: dt.datetime):
+        return parsed
 
     def process_formdata(self, valuelist):
         if not valuelist:
@@ -33,11 +35,37 @@ class DateField(_DateField):
             return
         for fmt in self.strptime_format:
             try:
-                self.data = dt.datetime.strptime(text, fmt).date()
+                self.data = self._convert(dt.datetime.strptime(text, fmt))
                 return
             except ValueError:
                 continue
-        raise ValueError(f"Ngày «{text}» không hợp lệ (dùng dd/mm/yyyy).")
+        raise ValueError(self.invalid.format(text=text))
+
+
+class DateField(_TypedTextMixin, _DateField):
+    """An HTML date input that also accepts dd/mm/yyyy typed by hand; errors in Vietnamese."""
+
+    invalid = "Ngày «{text}» không hợp lệ (dùng dd/mm/yyyy)."
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("format", ["%Y-%m-%d", "%d/%m/%Y"])
+        super().__init__(*args, **kwargs)
+
+    def _convert(self, parsed: dt.datetime) -> dt.date:
+        return parsed.date()
+
+
+class TimeField(_TypedTextMixin, _TimeField):
+    """An HTML time input (``HH:MM``; also 8h30 or 8.30 typed by hand); errors in Vietnamese."""
+
+    invalid = "Giờ «{text}» không hợp lệ (dùng giờ:phút, ví dụ 08:00)."
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("format", ["%H:%M", "%H:%M:%S", "%Hh%M", "%H.%M"])
+        super().__init__(*args, **kwargs)
+
+    def _convert(self, parsed: dt.datetime) -> dt.time:
+        return parsed.time()
 
 
 class IntegerField(_IntegerField):
