@@ -81,6 +81,11 @@ def undeclared_endpoints(app) -> list[str]:
 # --------------------------------------------------------------------------- scope
 
 
+def subtree_range(path: str) -> tuple[str, str]:
+    """``[lo, hi)``: every path in the subtree rooted at ``path`` sorts in it (see :func:`subtree`)."""
+    return path, path[:-1] + "0"
+
+
 def subtree(column: ColumnElement, path: str) -> ColumnElement[bool]:
     """``column`` (a materialized path) lies in the subtree rooted at ``path``.
 
@@ -89,7 +94,8 @@ def subtree(column: ColumnElement, path: str) -> ColumnElement[bool]:
     next character), so this is an index range scan on both databases
     (the column uses binary collation).
     """
-    return and_(column >= path, column < path[:-1] + "0")
+    lo, hi = subtree_range(path)
+    return and_(column >= lo, column < hi)
 
 
 def user_scope_path(user=None) -> str | None:

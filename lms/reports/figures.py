@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 
 from ..certificates.models import Certificate
 from ..core import cache, clock
+from ..core.access import subtree_range
 from ..extensions import db
 from ..org.models import (
     CaseStat,
@@ -130,7 +131,7 @@ def _ranges(unit: Unit, predecessors: dict[int, list[Unit]], day: dt.date) -> li
         if u.id in seen:
             continue
         seen.add(u.id)
-        out.append((u.path, u.path[:-1] + "0"))
+        out.append(subtree_range(u.path))
         stack.extend(p for p in predecessors.get(u.id, []) if p.valid_to is not None and p.valid_to < day)
     return out
 
@@ -182,21 +183,24 @@ class Buckets:
     def __init__(self, buckets: list[tuple[int, list[tuple[str, str]]]] = (), root_id: int | None = None):
         self.rows: list[tuple[int | None, int, str, str]] = [(bid, 0, lo, hi) for bid, ranges in buckets for lo, hi in ranges]
         self.root_id = root_id
+        self._units = None
 
     @classmethod
     def for_coverage(cls, root: Unit, root_ranges, children: list[tuple[int, list[tuple[str, str]]]], others: list[Unit]) -> Buckets:
         """``others``: the root's children that are not buckets (not valid on D); what of them no bucket covers counts in the root."""
         self = cls(root_id=root.id)
-        inside = lambda lo, hi: any(rlo <= lo and hi <= rhi for rlo, rhi in root_ranges)  # noqa: E731
         child_ranges = [(cid, lo, hi) for cid, ranges in children for lo, hi in ranges]
-        for i, (cid, lo, hi) in enumerate(child_ranges):
-            # a range nested in another child's (a merged unit moved across) counts in the root once
-            nested = any(j != i and (a <= lo and hi <= b) and (a, b) != (lo, hi) or (j < i and (a, b) == (lo, hi))
-                         for j, (_, a, b) in enumerate(child_ranges))
-            self.rows.append((cid, int(inside(lo, hi) and not nested), lo, hi))
+        counted: set[tuple[str, str]] = set()
+        for cid, lo, hi in child_ranges:
+            inside_root = any(a <= lo and hi <= b for a, b in root_ranges)
+            # a range inside another child's (a merged unit moved across), or listed twice, counts in the root once
+            inside_other = any(a <= lo and hi <= b and (a, b) != (lo, hi) for _, a, b in child_ranges)
+            self.rows.append((cid, int(inside_root and not inside_other and (lo, hi) not in counted), lo, hi))
+            counted.add((lo, hi))
         covered = [(lo, hi) for _, lo, hi in child_ranges]
-        root_only = [_exactly(root.path)] + [(u.path, u.path[:-1] + "0") for u in others]
-        root_only += [r for r in root_ranges if r != (root.path, root.path[:-1] + "0")]  # units merged into the root
+        own = subtree_range(root.path)
+        root_only = [_exactly(root.path)] + [subtree_range(u.path) for u in others]
+        root_only += [r for r in root_ranges if r != own]  # units merged into the root
         for lo, hi in root_only:
             self.rows.extend((None, 1, a, b) for a, b in _minus(lo, hi, covered))
         return self
@@ -215,6 +219,11 @@ class Buckets:
         Both are written as SQL text: built as a SQLAlchemy ``union_all`` of a hundred selects, each column's
         proxy set grows with every part, which cost ~70 ms of Python per call.
         """
+        if self._units is None:
+            self._units = self._build_units()
+        return self._units
+
+    def _build_units(self):
         postgres = db.session.get_bind().dialect.name == "postgresql"
         parts = []
         for bid, in_root, lo, hi in self.rows:
