@@ -11,7 +11,7 @@ computed from old rows is never read again (it ages out of the store).
   text starting with those verbs) and marks the connection when one targets a tracked table; just before that
   connection commits, the generation gets a new random token (an upsert, on the same connection and transaction).
   A path that writes around that hook (PostgreSQL ``COPY`` through the DBAPI cursor, ``exec_driver_sql``, which
-  SQLAlchemy does not pass to ``before_execute``) calls :func:`wrote` or :func:`touch` (``core/bulk.py`` does).
+  SQLAlchemy does not pass to ``before_execute``) calls :func:`wrote` (``core/bulk.py`` does).
 - Tokens are random rather than counted, so a database restored from a backup, or emptied by the tests, never
   meets an entry made for other rows under the same number.
 - Store: Redis when ``LMS_REDIS_URL`` is set (shared by every worker and server), else a dict in the process
@@ -55,10 +55,6 @@ def track(name: str, *models) -> None:
     for m in models:
         table = getattr(m, "__table__", m)
         _tracked.setdefault(table.name, set()).add(name)
-
-
-def tracked_tables(name: str) -> set[str]:
-    return {t for t, names in _tracked.items() if name in names}
 
 
 # --------------------------------------------------------------------------- the hook on the engine
@@ -130,11 +126,6 @@ def init_engine(engine: Engine) -> None:
     event.listen(engine, "commit", _on_commit)
     event.listen(engine, "rollback", _on_rollback)
     event.listen(engine.pool, "reset", _on_reset)
-
-
-def touch(name: str, session=None) -> None:
-    """Mark the current transaction as changing generation ``name`` (for writes SQLAlchemy does not see)."""
-    _mark((session or db.session).connection(), {name})
 
 
 def wrote(*models, session=None) -> None:
