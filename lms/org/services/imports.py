@@ -1327,7 +1327,7 @@ def run_import(
     try:
         run = spec.runner(result, scope)
         rows = read_rows(stream, filename, spec.columns, on_size=lambda n: size.__setitem__(0, n))
-        while chunk := list(islice(rows, CHUNK)):
+        for chunk in _batches(rows, CHUNK):
             run.prefetch(chunk)
             for row in chunk:
                 result.rows += 1
