@@ -250,8 +250,7 @@ class LessonState:
             return False
         if self.status != EnrollmentStatus.ENROLLED:
             return True
-        rule = self.opened_count >= self.total_lessons and (self.final_passed or not self.program.completion.get("final_quiz", True))
-        return not rule
+        return not online_rule_met(self.program, self.opened_count, self.total_lessons, self.final_passed)
 
 
 def lesson_state(person_id: int, program: Program, slugs: tuple[str, ...], slug: str, final_quiz_hash: str | None) -> LessonState:
@@ -276,13 +275,14 @@ def lesson_state(person_id: int, program: Program, slugs: tuple[str, ...], slug:
     return LessonState(program, row[0], int(row[1] or 0), len(slugs), bool(row[2]), bool(row[3]), row[4])
 
 
+def online_rule_met(program: Program, opened_count: int, total_lessons: int, final_passed: bool) -> bool:
+    """The online completion rule: every lesson of the version opened, and the final test passed when there is one."""
+    return opened_count >= total_lessons and (final_passed or not program.completion.get("final_quiz", True))
+
+
 def rule_met(person: Person, program: Program) -> bool:
     p = progress(person, program)
-    if p.opened_count < p.total_lessons:
-        return False
-    if program.completion.get("final_quiz", True):
-        return p.final_passed
-    return True
+    return online_rule_met(program, p.opened_count, p.total_lessons, p.final_passed)
 
 
 def rules_met(person_ids: list[int], program: Program) -> set[int]:
