@@ -9,8 +9,6 @@ than a day are swept on every upload.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import secrets
 import time
@@ -23,7 +21,7 @@ from ...core import jobs
 from ...core.access import roles_required, user_scope_path
 from ...core.nav import register_nav
 from ...core.roles import OFFICERS
-from ...core.spreadsheet import template_csv, template_xlsx
+from ...core.spreadsheet import csv_response, template_csv, template_xlsx
 from ..forms.imports import TOKEN_PATTERN, ImportConfirmForm, ImportUploadForm
 from ..import_jobs import claim  # (importing the module registers the job)
 from ..services.imports import ENTITY_TITLES, KINDS, ImportResult
@@ -209,13 +207,5 @@ def import_errors(job_id: int):
     if row.result is None:
         abort(404)
     result = ImportResult.from_data(row.result)
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["Dòng", "Cột", "Lỗi"])
-    if result.file_error:
-        writer.writerow(["", "", result.file_error])
-    for e in result.errors:
-        writer.writerow([e.row, e.column, e.message])
-    body = ("\ufeff" + buf.getvalue()).encode("utf-8")
-    name = f"loi-nhap-{_slug(_spec(result.kind))}.csv"
-    return Response(body, mimetype="text/csv; charset=utf-8", headers={"Content-Disposition": f"attachment; filename={name}"})
+    rows = ([["", "", result.file_error]] if result.file_error else []) + [[e.row, e.column, e.message] for e in result.errors]
+    return csv_response(["Dòng", "Cột", "Lỗi"], rows, f"loi-nhap-{_slug(_spec(result.kind))}.csv")
