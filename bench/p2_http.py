@@ -86,9 +86,9 @@ def prepare_accounts() -> dict:
     from lms.curriculum.models import Lesson
     from lms.curriculum.services import current_program
     from lms.extensions import db
+    from lms.learning import services as training
     from lms.org.models import MediatorMembership, Team, Unit, UnitKind, User
     from lms.org.services import accounts
-    from lms.training import services as training
 
     app = create_app()
     with app.app_context():

@@ -59,7 +59,7 @@ def generate(path: Path, rows: int, villages: int, seed: int) -> None:
     """A deterministic mediators XLSX (openpyxl write-only) with ``rows`` data rows."""
     from openpyxl import Workbook
 
-    from lms.org import demo as names
+    from lms.devdata import demo as names
     from lms.org.services.imports import MEDIATOR_COLUMNS
 
     rng = random.Random(seed)

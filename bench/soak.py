@@ -592,15 +592,17 @@ def prepare(app, counts: dict[str, int], seed: int, import_rows: int) -> dict:
     from sqlalchemy import exists, func, select
 
     from lms.certificates.models import Certificate
+    from lms.classes import services as classes
+    from lms.classes.models import Assessment, ClassMode, ClassStatus
     from lms.core import clock
     from lms.core.roles import Role
     from lms.curriculum.services import current_program
+    from lms.devdata.demo import demo_province
     from lms.extensions import db
-    from lms.org.demo import demo_province
+    from lms.learning import services
+    from lms.learning.models import Enrollment
     from lms.org.models import MediatorMembership, Person, TrainerAppointment, Unit, UnitKind, User
     from lms.org.services import accounts
-    from lms.training import classes, services
-    from lms.training.models import Assessment, ClassMode, ClassStatus, Enrollment
 
     rng = random.Random(seed)
     today = clock.today()
@@ -698,8 +700,8 @@ def baseline(app) -> dict:
 
     from lms.certificates.models import Certificate, SerialCounter
     from lms.extensions import db
+    from lms.learning.models import QuizAttempt
     from lms.org.models import MediatorMembership, Person
-    from lms.training.models import QuizAttempt
 
     with app.app_context():
         return {
@@ -733,9 +735,10 @@ def check(app, plan: dict, done: Done) -> list[tuple[str, object, object, bool]]
     from sqlalchemy import func, select
 
     from lms.certificates.models import Certificate, SerialCounter
+    from lms.classes.models import Attendance, ClassEnrollment
     from lms.extensions import db
+    from lms.learning.models import Enrollment, EnrollmentStatus, LessonView, QuizAttempt
     from lms.org.models import MediatorMembership, Person
-    from lms.training.models import Attendance, ClassEnrollment, Enrollment, EnrollmentStatus, LessonView, QuizAttempt
 
     base = plan["baseline"]
     rows: list[tuple[str, object, object, bool]] = []

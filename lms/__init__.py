@@ -85,7 +85,11 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
 
 
 def _register_areas(app: Flask) -> None:
+    """Blueprints, CLI commands and setup steps of every area, left to right in the dependency order."""
+    from .certificates import cli as certificates_cli
     from .certificates import views as certificates_views
+    from .certificates import views_bulk  # noqa: F401  (routes on the certificates blueprint)
+    from .classes import views as classes_views
     from .core import views as core_views
     from .core.audit import audit_value, field_title
     from .core.cli import lms_cli
@@ -94,35 +98,30 @@ def _register_areas(app: Flask) -> None:
     from .core.panels import panels
     from .core.roles import Role
     from .curriculum import cli as curriculum_cli
+    from .deadlines import cli as deadlines_cli
+    from .deadlines import views as deadlines_views
+    from .devdata import cli as devdata_cli
+    from .learning import views as learning_views
     from .org import cli as org_cli
     from .org import views as org_views
     from .reports import api as reports_api
     from .reports import cli as reports_cli
     from .reports import views as reports_views
-    from .training import views as training_views
 
     app.register_blueprint(core_views.bp)
     org_views.init_app(app)
     org_cli.register(lms_cli)
-    training_views.init_app(app)
     curriculum_cli.register(lms_cli)
-    from .certificates import cli as certificates_cli
-    from .certificates import demo as certificates_demo
-    from .certificates import views_bulk, views_deadlines  # noqa: F401  (routes on the certificates blueprint)
-
-    certificates_cli.register(lms_cli)
-    from .certificates import certificates_cli as certificates_group_cli
-
-    certificates_group_cli.register(lms_cli)
-
+    learning_views.init_app(app)
+    classes_views.init_app(app)
     certificates_views.init_app(app)
-    reports_cli.register(lms_cli)
+    certificates_cli.register(lms_cli)
+    deadlines_views.init_app(app)
+    deadlines_cli.register(lms_cli)
     reports_views.init_app(app)
     reports_api.init_app(app)
-    certificates_demo.register(lms_cli)
-    from .certificates import synth as certificates_synth
-
-    certificates_synth.register(lms_cli)
+    reports_cli.register(lms_cli)
+    devdata_cli.register(lms_cli)
     app.cli.add_command(lms_cli)
     register_error_handlers(app)
 

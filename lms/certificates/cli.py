@@ -1,15 +1,24 @@
-"""``flask lms remind``: the daily reminders of the 6-month rule (see docs/reminders.md)."""
+"""``flask lms certificates import FILE [--dry-run]`` and ``flask lms certificates revoke SERIAL --reason TEXT``.
+
+The command line acts for the whole installation (no scope); changes are audited with the actor "cli".
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import click
-from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
 
-from ..core import clock, jobs
+from ..core import clock
+from ..core.errors import ServiceError
+from ..core.text import nfc
 from ..extensions import db
-from . import reminders
+from ..org.imports_cli import import_command, kind_group
+from . import services
+from .imports import KIND
+from .models import Certificate
 
 
 def _parse_day(_ctx, _param, value: str | None) -> dt.date | None:
@@ -18,19 +27,38 @@ def _parse_day(_ctx, _param, value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
-        raise click.BadParameter(f"«{value}» is not a date in the form YYYY-MM-DD.") from None
+        raise click.BadParameter(f"«{value}» không phải ngày dạng YYYY-MM-DD.") from None
 
 
-def register(group) -> None:
-    @group.command("remind")
-    @click.option("--date", "day", callback=_parse_day, metavar="YYYY-MM-DD", help="Send what is due on this day (default: today).")
-    def remind_command(day: dt.date | None) -> None:
-        """Send the 60/30/7-day deadline reminders and the weekly overdue digests (idempotent; run daily)."""
-        day = day or clock.today()
-        if current_app.config.get("REDIS_URL"):
-            row = jobs.start("reminders", {"date": day.isoformat()})
-            click.echo(f"Queued reminders for {day.isoformat()} as job {row.id} (run by `rq worker lms`).")
-            return
-        summary = reminders.run_reminders(day)
-        db.session.commit()
-        click.echo(reminders.summary_text(summary))
+@click.command("revoke")
+@click.argument("serial")
+@click.option("--reason", required=True, help="Lý do thu hồi (bắt buộc).")
+@click.option("--date", "day", callback=_parse_day, metavar="YYYY-MM-DD", help="Ngày thu hồi (mặc định: hôm nay).")
+def revoke_command(serial: str, reason: str, day: dt.date | None) -> None:
+    """Revoke the certificate with this serial, such as CT-2026-000123 (it stops counting from that day)."""
+    typed = nfc(serial) or ""
+    cert = db.session.scalar(select(Certificate).where(Certificate.serial.in_(sorted({typed, typed.upper()}))).limit(1)) if typed else None
+    if cert is None:
+        click.echo(f"Không có giấy chứng nhận số hiệu «{serial}».", err=True)
+        raise SystemExit(1)
+    if cert.revoked_on is not None:
+        click.echo(f"Giấy chứng nhận số {cert.serial} đã bị thu hồi ngày {cert.revoked_on:%d/%m/%Y} ({cert.revoke_reason}).", err=True)
+        raise SystemExit(1)
+    try:
+        services.revoke(cert, reason, on=day or clock.today())
+    except ServiceError as exc:
+        db.session.rollback()
+        click.echo(exc.message, err=True)
+        raise SystemExit(1) from None
+    db.session.commit()
+    click.echo(
+        f"Đã thu hồi giấy chứng nhận số {cert.serial} ({cert.holder_name}, {cert.program_title}) "
+        f"từ ngày {cert.revoked_on:%d/%m/%Y}. Lý do: {cert.revoke_reason}"
+    )
+
+
+def register(group: AppGroup) -> None:
+    sub = kind_group(group, "certificates", "")
+    sub.help = "Giấy chứng nhận: nhập giấy đã cấp trước đây (import), thu hồi (revoke)."
+    sub.add_command(import_command(KIND.key))
+    sub.add_command(revoke_command)

@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..classes.models import ClassEnrollment, TrainingClass
 from ..core import jobs
 from ..core.access import get_scoped_or_404, roles_required, scoped
 from ..core.panels import register_panel
@@ -13,7 +14,6 @@ from ..core.roles import OFFICERS, STAFF
 from ..extensions import db
 from ..org.models import Unit
 from ..org.services.roster import unit_by_code
-from ..training.models import ClassEnrollment, TrainingClass
 from . import bulk  # noqa: F401  (registers the job)
 from .models import Certificate
 from .views import bp
@@ -78,7 +78,7 @@ def bulk_class_zip(class_id: int):
     ids = class_certificates(klass)
     if not ids:
         flash("Chưa có giấy chứng nhận nào của lớp này.", "warning")
-        return redirect(url_for("learn.class_detail", class_id=klass.id))
+        return redirect(url_for("classes.class_detail", class_id=klass.id))
     row = jobs.start("certificates_zip", {"certificate_ids": ids, "name": f"giay-chung-nhan-lop-{klass.id}.zip"}, user_id=current_user.id)
     return redirect(url_for("certificates.job", job_id=row.id))
 

@@ -36,13 +36,7 @@ def users_create(username: str, role: str, unit_code: str, full_name: str | None
 
 
 def register(group: AppGroup) -> None:
+    from . import imports_cli
+
     group.add_command(users_cli)
-    # further command modules (imports, demo) register here when present
-    for name in ("imports_cli", "demo"):
-        try:
-            module = __import__(f"{__package__}.{name}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{name}":
-                raise
-            continue
-        module.register(group)
+    imports_cli.register(group)

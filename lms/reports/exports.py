@@ -24,11 +24,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
-from ..certificates.deadlines import STATUS_TITLES as DEADLINE_TITLES
-from ..certificates.deadlines import status_expr
 from ..core.access import get_scoped_or_404, roles_required, scoped
 from ..core.roles import STAFF
 from ..core.spreadsheet import csv_response
+from ..deadlines.services import STATUS_TITLES as DEADLINE_TITLES
+from ..deadlines.services import status_expr
 from ..extensions import db
 from ..org.models import MediatorMembership, Person, Team, Unit, UnitKind
 from .api import BadParameter, find_unit, parse_day, parse_year

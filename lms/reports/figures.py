@@ -25,6 +25,7 @@ from ..certificates.models import Certificate
 from ..core import cache, clock
 from ..core.access import subtree_range
 from ..extensions import db
+from ..learning.models import MaterialAccess
 from ..org.models import (
     CaseStat,
     Gender,
@@ -38,7 +39,6 @@ from ..org.models import (
     Unit,
     UnitKind,
 )
-from ..training.models import MaterialAccess
 
 CODES = ("B1", "B2", "C", "D", "Đ", "E1", "E2", "E3", "G", "H", "I")
 

@@ -216,7 +216,7 @@ def worklist(kind: str):
     unit = _unit_or_404(request.args.get("unit"))
     if kind == "e3":
         status = request.args.get("status") or "urgent"
-        return redirect(url_for("certificates.deadlines", commune=unit.code, status=status))
+        return redirect(url_for("deadlines.deadlines", commune=unit.code, status=status))
     day, _ = _day_and_year()
     lst = worklists.listing(kind, unit, day)
     page, rows = lst.page()

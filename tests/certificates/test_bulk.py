@@ -100,7 +100,7 @@ def test_zip_runs_as_an_rq_job_when_redis_is_configured(app, client, auth, db, t
 
 
 def test_zip_of_a_class(client, auth, db, tree, program, make_mediator, make_user):
-    from lms.training import classes
+    from lms.classes import services as classes
 
     people = [make_mediator(tree.T1, name=n).person for n in ("Nguyễn Thị Ngọc Hường", "Đặng Quốc Việt", "Lò Thị Ửng")]
     klass = classes.create_class(title="Lớp An Hòa", program_code="hgv", unit=tree.C1, mode="in_person", starts_on=dt.date(2026, 3, 1),

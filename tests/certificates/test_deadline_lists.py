@@ -13,11 +13,11 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
+from lms.classes import services as classes
+from lms.classes.models import ClassEnrollment
 from lms.core.roles import Role
 from lms.org.models import LeaveReason
 from lms.org.services import roster
-from lms.training import classes
-from lms.training.models import ClassEnrollment
 from tests.conftest import csrf_token
 
 TODAY = dt.date(2026, 6, 1)
@@ -190,8 +190,8 @@ def test_menu_and_roles(client, auth, world):
 
 
 def _needs_class_new(app):
-    if "learn.class_new" not in app.view_functions:
-        pytest.skip("learn.class_new (the new-class form) is not installed yet")
+    if "classes.class_new" not in app.view_functions:
+        pytest.skip("classes.class_new (the new-class form) is not installed yet")
 
 
 def test_create_a_class_for_the_ticked_people(app, client, auth, world):
@@ -202,7 +202,7 @@ def test_create_a_class_for_the_ticked_people(app, client, auth, world):
     assert r.status_code == 302
     target = urlsplit(r.headers["Location"])
     query = parse_qs(target.query)
-    assert target.path == app.url_map.bind("localhost").build("learn.class_new", {})
+    assert target.path == app.url_map.bind("localhost").build("classes.class_new", {})
     assert query["program"] == ["hgv"]
     assert sorted(int(i) for i in query["person_id"]) == sorted([world.a_over.person_id, world.b_over.person_id])
 
@@ -223,7 +223,7 @@ def test_create_a_class_for_nobody_says_so(client, auth, world):
 
 def test_create_a_class_is_capped(app, client, auth, world, monkeypatch):
     _needs_class_new(app)
-    from lms.certificates import views_deadlines
+    from lms.deadlines import views as views_deadlines
 
     monkeypatch.setattr(views_deadlines, "CLASS_CAP", 2)
     auth.login("cb-c1")

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from lms.certificates.deadlines import status_of
 from lms.certificates.services import revoke
+from lms.deadlines.services import status_of
 from lms.org.models import LeaveReason, training_deadline
 from lms.org.services import roster
 

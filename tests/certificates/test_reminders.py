@@ -10,15 +10,15 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 
-from lms.certificates import reminders
-from lms.certificates.reminders import digest_key, reminder_key, run_reminders
 from lms.core import jobs
 from lms.core.mail import send_mail
 from lms.core.models import Job
+from lms.core.notifications import Notification
 from lms.core.roles import Role
+from lms.deadlines import reminders
+from lms.deadlines.reminders import digest_key, reminder_key, run_reminders
 from lms.org.models import LeaveReason
 from lms.org.services import roster
-from lms.training.models import Notification
 
 D = dt.date
 TODAY = D(2026, 6, 1)  # a Monday (ISO week 23)

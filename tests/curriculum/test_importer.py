@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from lms.curriculum.models import Lesson, Program, Question
 from lms.curriculum.services import ContentInvalid, current_program, import_content, read_content, render_markdown
-from lms.training import services as training
-from lms.training.models import Enrollment, LessonView
+from lms.learning import services as training
+from lms.learning.models import Enrollment, LessonView
 from tests.fixtures.curriculum import write_program
 
 SHIPPED = pathlib.Path(__file__).resolve().parents[2] / "course_content"

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from lms.core.roles import Role
-from lms.training import services
+from lms.learning import services
 from tests.e2e.conftest import login
 from tests.fixtures import curriculum as curriculum_fixtures
 

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from lms.core.roles import Role
-from lms.org import demo
+from lms.devdata import demo
 from lms.org.models import (
     Gender,
     LegalSupport,

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import event
 
 from lms.certificates.services import revoke
+from lms.learning.models import MaterialAccess
+from lms.learning.services import record_access
 from lms.org.models import Background, CaseStat, Gender, LeaveReason, Plan, TrainerLevel, UnitKind
 from lms.org.services import roster
 from lms.reports.figures import coverage
-from lms.training.models import MaterialAccess
-from lms.training.services import record_access
 
 D = dt.date
 TARGETS = {

@@ -11,14 +11,14 @@ import pytest
 from openpyxl import load_workbook
 
 from lms.core.roles import Role
+from lms.learning.models import MaterialAccess
+from lms.learning.services import record_access
 from lms.org.models import Gender, TrainerLevel, UnitKind
 from lms.org.services import roster
 from lms.org.services.plans import load_plan_file
 from lms.reports.cli import PLANS_DIR
 from lms.reports.figures import coverage
 from lms.reports.worklists import needed
-from lms.training.models import MaterialAccess
-from lms.training.services import record_access
 
 D = dt.date
 TODAY = D(2025, 10, 15)

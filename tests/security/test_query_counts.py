@@ -23,14 +23,15 @@ import pytest
 from sqlalchemy import event
 from werkzeug.routing.converters import AnyConverter
 
+from lms.classes import services as classes
+from lms.classes.models import Attendance
 from lms.core.access import ACCESS_ATTR
+from lms.core.notifications import Notification
 from lms.core.roles import Role
 from lms.extensions import db as _db
+from lms.learning import services as training
 from lms.org.models import ApiToken, Background, Plan, TrainerLevel, UnitKind
 from lms.org.services import cases, roster
-from lms.training import classes
-from lms.training import services as training
-from lms.training.models import Attendance, Notification
 from tests.reports.test_figures import TARGETS
 from tests.security.test_scope_walk import _attempt, world  # noqa: F401 (the scope walk's world is this test's fixture)
 
@@ -54,7 +55,7 @@ EXCLUDED = {
     "learn.attachment": "one course file from course_content/",
     "learn.module_pdf": "one module's PDF from course_content/",
     "learn.lesson": "one lesson from course_content/ (the world has no lessons)",
-    "learn.checkin": "one session's QR check-in form",
+    "classes.checkin": "one session's QR check-in form",
     "org.import_errors": "one import job's bad rows, kept on the job row (org/views/imports.py)",
     "org.import_job": "one import job's progress, then its result kept on the job row (one statement for the job)",
     "org.import_template": "an empty template spreadsheet",
@@ -249,7 +250,7 @@ def test_query_counts_do_not_grow_with_rows(app, client, auth, qc_world, make_pe
 
 
 #: Exports whose rows come from one query per list (streamed in batches), and those built from a bounded aggregate.
-STREAMED_EXPORTS = {"certificates.list_csv", "certificates.deadlines_csv", "learn.progress_csv", "reports.export_worklist"}
+STREAMED_EXPORTS = {"certificates.list_csv", "deadlines.deadlines_csv", "learn.progress_csv", "reports.export_worklist"}
 AGGREGATE_EXPORTS = {"reports.export_figures"}  # the unit and each unit below it: reports/figures.py, a fixed number of statements
 
 

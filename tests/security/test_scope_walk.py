@@ -62,7 +62,7 @@ class Bundle:
 
 
 def _attempt(person, quiz):
-    from lms.training.models import QuizAttempt
+    from lms.learning.models import QuizAttempt
 
     attempt = QuizAttempt(person_id=person.id, quiz=quiz, program_code="hgv", quiz_hash=quiz.content_hash, score=50, correct_count=1,
                           total=2, passed=False, answers={})
@@ -84,7 +84,7 @@ def _quiz(make_program):
 
 
 def _class(commune, person):
-    from lms.training import classes
+    from lms.classes import services as classes
 
     klass = classes.create_class(
         title=f"Lớp tập huấn {commune.name}", program_code="hgv", unit=commune, mode="in_person", starts_on=dt.date(2025, 3, 1),

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.certificates.models import Certificate
+from lms.classes import services as classes
+from lms.classes.models import Attendance, ClassEnrollment
 from lms.core import clock
 from lms.core.errors import ServiceError
 from lms.core.roles import Role
-from lms.training import classes
-from lms.training.models import Attendance, ClassEnrollment
 from tests.conftest import csrf_token
 from tests.fixtures.curriculum import program, program_dir  # noqa: F401
 from tests.training import test_classes

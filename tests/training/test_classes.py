@@ -12,13 +12,14 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.certificates.models import Certificate
+from lms.classes import services as classes
+from lms.classes.models import Attendance, ClassEnrollment, ClassSession, TrainingClass
 from lms.core.errors import ServiceError
 from lms.core.roles import Role
 from lms.core.signals import program_completed
+from lms.learning.models import Enrollment
 from lms.org.models import TrainerLevel
 from lms.org.services import roster
-from lms.training import classes
-from lms.training.models import Attendance, ClassEnrollment, ClassSession, Enrollment, TrainingClass
 from tests.conftest import csrf_token
 from tests.fixtures.curriculum import program, program_dir  # noqa: F401
 

@@ -12,14 +12,16 @@ import pytest
 from sqlalchemy import func, select, text
 
 from lms.certificates.models import Certificate
+from lms.classes import services as classes
+from lms.classes.models import Attendance, ClassEnrollment, ClassSession
 from lms.core import clock
 from lms.core.rows import insert_once
 from lms.curriculum.services import current_program, import_content
 from lms.extensions import db
+from lms.learning import services
+from lms.learning.models import Enrollment, LessonView, MaterialAccess, QuizAttempt
 from lms.org.models import Gender, UnitKind
 from lms.org.services import roster
-from lms.training import classes, services
-from lms.training.models import Attendance, ClassEnrollment, ClassSession, Enrollment, LessonView, MaterialAccess, QuizAttempt
 from tests.fixtures.curriculum import right_answers, write_program
 
 TODAY = dt.date(2026, 3, 10)

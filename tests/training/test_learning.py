@@ -13,8 +13,8 @@ from werkzeug.datastructures import MultiDict
 from lms.core.roles import Role
 from lms.core.signals import program_completed
 from lms.curriculum.services import current_program, import_content
-from lms.training import services
-from lms.training.models import Enrollment, EnrollmentStatus, LessonView, MaterialAccess, QuizAttempt
+from lms.learning import services
+from lms.learning.models import Enrollment, EnrollmentStatus, LessonView, MaterialAccess, QuizAttempt
 from tests.conftest import csrf_token
 from tests.fixtures import curriculum as curriculum_fixtures
 from tests.fixtures.curriculum import right_answers, wrong_answers

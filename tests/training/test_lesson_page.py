@@ -11,8 +11,8 @@ from sqlalchemy import event, func, select
 from lms.core import clock
 from lms.core.roles import Role
 from lms.curriculum.services import current_program, import_content
-from lms.training import services
-from lms.training.models import Enrollment, EnrollmentStatus, LessonView, QuizAttempt
+from lms.learning import services
+from lms.learning.models import Enrollment, EnrollmentStatus, LessonView, QuizAttempt
 from tests.fixtures import curriculum as curriculum_fixtures
 
 program_dir = curriculum_fixtures.program_dir

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.core.roles import Role
-from lms.training.models import MaterialAccess
+from lms.learning.models import MaterialAccess
 from tests.conftest import csrf_token
 from tests.fixtures.curriculum import program, program_dir  # noqa: F401
 

@@ -10,8 +10,8 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from lms.core.roles import Role
-from lms.training import views_officer
-from lms.training.models import MaterialAccess
+from lms.learning.models import MaterialAccess
+from lms.learning.views import progress as views_officer
 from tests.fixtures.curriculum import program, program_dir  # noqa: F401
 
 URL = "/learn/p/hgv/m/kien-thuc-chung.pdf"

@@ -8,8 +8,8 @@ import re
 import pytest
 from sqlalchemy import select
 
+from lms.core.notifications import Notification
 from lms.core.roles import Role
-from lms.training.models import Notification
 from tests.conftest import csrf_token
 
 
@@ -124,7 +124,7 @@ def test_empty_list_and_anonymous(client, auth, world, make_user, db, tree):
 
 
 def test_unread_count_helper(app, world):
-    from lms.training.views_notifications import unread_count
+    from lms.core.notifications import unread_count
 
     assert unread_count(world["me"]) == 2
     assert unread_count(world["other"]) == 1
@@ -133,8 +133,8 @@ def test_unread_count_helper(app, world):
 
 
 def test_unread_count_badge_in_the_menu(client, auth, db, tree, make_user):
+    from lms.core.notifications import Notification
     from lms.core.roles import Role
-    from lms.training.models import Notification
 
     user = make_user(Role.MEDIATOR, tree.V1)
     db.session.add_all([Notification(key=f"k{i}", user_id=user.id, kind="deadline", title=f"Nhắc hạn {i}") for i in range(3)])

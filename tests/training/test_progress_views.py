@@ -13,8 +13,8 @@ from sqlalchemy import event, select
 from lms.core.models import AuditLog
 from lms.core.roles import Role
 from lms.extensions import db as _db
-from lms.training import services
-from lms.training.models import Enrollment
+from lms.learning import services
+from lms.learning.models import Enrollment
 from tests.conftest import csrf_token
 from tests.fixtures.curriculum import program, program_dir, right_answers  # noqa: F401
 

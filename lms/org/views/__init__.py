@@ -18,14 +18,7 @@ auth_bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="../te
 
 def init_app(app) -> None:
     from ..models import User
-    from . import auth, units  # noqa: F401  (routes register on import)
-
-    for name in ("people", "teams", "accounts", "imports", "tokens", "cases"):
-        try:
-            __import__(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:  # a screen group not written yet
-            if exc.name != f"{__name__}.{name}":
-                raise
+    from . import accounts, auth, cases, imports, people, teams, tokens, units  # noqa: F401  (routes register on import)
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -1,1 +1,0 @@
-"""Enrollment, online learning progress, completion (classes, deadlines and reminders come later)."""
