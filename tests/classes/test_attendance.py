@@ -16,8 +16,8 @@ from lms.core.errors import ServiceError
 from lms.core.roles import Role
 from tests.conftest import csrf_token
 from tests.fixtures.curriculum import program, program_dir  # noqa: F401
-from tests.training import test_classes
-from tests.training.test_classes import TODAY, make_class
+from tests.classes import test_classes
+from tests.classes.test_classes import TODAY, make_class
 
 world = test_classes.world
 
