@@ -93,3 +93,16 @@ def test_revision_files_are_named_and_titled():
         assert source.startswith('"""') and source.splitlines()[0].strip('"').strip(), f"{path.name}: no docstring title"
         body = source.split("def downgrade():", 1)[1]
         assert re.search(r"op\.\w+\(", body), f"{path.name}: downgrade() does nothing"
+
+
+def test_file_names_list_the_chain_in_order():
+    """``YYYYMMDD_HHMM_<rev>_<slug>.py``: sorting the files by name walks the chain from base to head."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS_DIR)
+    chain = [s.revision for s in reversed(list(ScriptDirectory.from_config(config).walk_revisions()))]
+    files = sorted(p.name for p in (Path(MIGRATIONS_DIR) / "versions").glob("*.py"))
+    assert all(re.fullmatch(r"\d{8}_\d{4}_[0-9a-f]{12}_[a-z0-9_]+\.py", name) for name in files), files
+    assert [name.split("_")[2] for name in files] == chain
