@@ -60,7 +60,7 @@ def generate(path: Path, rows: int, villages: int, seed: int) -> None:
     from openpyxl import Workbook
 
     from lms.devdata import demo as names
-    from lms.org.services.imports import MEDIATOR_COLUMNS
+    from lms.org.imports import MEDIATOR_COLUMNS
 
     rng = random.Random(seed)
     wb = Workbook(write_only=True)
@@ -202,13 +202,13 @@ def child(step: str, url: str, file: Path) -> None:
     out: dict = {"step": step}
     if step == "read":
         from lms.core.spreadsheet import read_rows
-        from lms.org.services.imports import MEDIATOR_COLUMNS
+        from lms.org.imports import MEDIATOR_COLUMNS
 
         with file.open("rb") as stream:
             out["rows"] = sum(1 for _ in read_rows(stream, file.name, MEDIATOR_COLUMNS))
     else:
         from lms.extensions import db
-        from lms.org.services.imports import run_import
+        from lms.org.imports import run_import
 
         app = make_app(url)
         with app.app_context():

@@ -470,7 +470,7 @@ class Officer(Client):
             raise
 
     def new_import(self) -> None:
-        from lms.org.services.imports import build_file
+        from tests.fixtures.imports import build_file
 
         self.sequence += 1
         rows, phones = [], []

@@ -12,10 +12,11 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ..core import clock
+from ..core import format as fmt
 from ..core.errors import ServiceError
 from ..core.text import nfc
 from ..extensions import db
-from ..org.imports_cli import import_command, kind_group
+from ..org.imports.cli import import_command, kind_group
 from . import services
 from .imports import KIND
 from .models import Certificate
@@ -42,7 +43,7 @@ def revoke_command(serial: str, reason: str, day: dt.date | None) -> None:
         click.echo(f"Không có giấy chứng nhận số hiệu «{serial}».", err=True)
         raise SystemExit(1)
     if cert.revoked_on is not None:
-        click.echo(f"Giấy chứng nhận số {cert.serial} đã bị thu hồi ngày {cert.revoked_on:%d/%m/%Y} ({cert.revoke_reason}).", err=True)
+        click.echo(f"Giấy chứng nhận số {cert.serial} đã bị thu hồi ngày {fmt.date(cert.revoked_on)} ({cert.revoke_reason}).", err=True)
         raise SystemExit(1)
     try:
         services.revoke(cert, reason, on=day or clock.today())
@@ -53,7 +54,7 @@ def revoke_command(serial: str, reason: str, day: dt.date | None) -> None:
     db.session.commit()
     click.echo(
         f"Đã thu hồi giấy chứng nhận số {cert.serial} ({cert.holder_name}, {cert.program_title}) "
-        f"từ ngày {cert.revoked_on:%d/%m/%Y}. Lý do: {cert.revoke_reason}"
+        f"từ ngày {fmt.date(cert.revoked_on)}. Lý do: {cert.revoke_reason}"
     )
 
 

@@ -1,6 +1,6 @@
 """Import kind "certificates": paper certificates of past trainings, so that coverage counts them.
 
-Registered on the org import engine (``org.services.imports.register_kind``) when this module is
+Registered on the org import engine (``org.imports.register_kind``) when this module is
 imported (``certificates.views`` imports it at start-up): the kind then appears on the org import
 page (scope: the importer's unit) and as ``flask lms certificates import FILE [--dry-run]``.
 
@@ -25,8 +25,8 @@ from ..core.spreadsheet import Column, Row, parse_date
 from ..core.text import fold
 from ..curriculum.models import Program
 from ..extensions import db
+from ..org.imports import Cells, ImportKind, ImportRun, UnitRef, parse_birth, parse_phone, register_kind
 from ..org.models import Person, User
-from ..org.services.imports import ImportKind, _Cells, _Run, _UnitRef, parse_birth, parse_phone, register_kind
 from . import services
 from .models import Certificate
 
@@ -55,7 +55,7 @@ def _importer() -> User | None:
     return db.session.get(User, user_id) if user_id is not None else None
 
 
-class _Certificates(_Run):
+class _Certificates(ImportRun):
     entities = ("certificate",)
     columns = CERTIFICATE_COLUMNS
     finds_people = True
@@ -67,7 +67,7 @@ class _Certificates(_Run):
         }
         self.by = _importer()
 
-    def program(self, c: _Cells) -> Program | None:
+    def program(self, c: Cells) -> Program | None:
         code = c.text("program", "thiếu mã chương trình", max_len=40)
         if code is None:
             return None
@@ -77,7 +77,7 @@ class _Certificates(_Run):
             c.fail("program", f"không có chương trình mã «{code}» (các mã hiện có: {known})")
         return program
 
-    def find(self, c: _Cells, home: _UnitRef | None, name: str | None, year: int | None, phone: str | None) -> Person | None:
+    def find(self, c: Cells, home: UnitRef | None, name: str | None, year: int | None, phone: str | None) -> Person | None:
         """The engine's person matching, in the importer's scope; nobody is created."""
         person, by_phone = self.match_person(home.id if home else None, name, year, phone)
         if person is not None and not self.in_scope(person.unit_path):
@@ -101,7 +101,7 @@ class _Certificates(_Run):
         return self.orm(person)
 
     def row(self, row: Row) -> None:
-        c = _Cells(self, row)
+        c = Cells(self, row)
         phone = c.parse("phone", parse_phone)
         name = c.text("name")
         birth = c.parse("birth", parse_birth)
@@ -131,7 +131,7 @@ class _Certificates(_Run):
             return
         self.record(c, person, program, issued_on, external_serial=external_serial, issuer=issuer, basis=basis)
 
-    def record(self, c: _Cells, person: Person, program: Program, issued_on, **paper: Any) -> None:
+    def record(self, c: Cells, person: Person, program: Program, issued_on, **paper: Any) -> None:
         key = ("certificate", person.id, program.code, issued_on)
         existing = db.session.scalar(
             select(Certificate)

@@ -36,7 +36,7 @@ def users_create(username: str, role: str, unit_code: str, full_name: str | None
 
 
 def register(group: AppGroup) -> None:
-    from . import imports_cli
+    from .imports import cli as imports_cli
 
     group.add_command(users_cli)
     imports_cli.register(group)

@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 from lms.certificates.models import Certificate
 from lms.core.models import AuditLog
 from lms.core.roles import Role
+from lms.org import imports
 from lms.org.models import Person, Unit
-from lms.org.services import imports
 from lms.reports.figures import coverage
 from tests.conftest import csrf_token
+from tests.fixtures.imports import build_file
 
 HEADERS = ["Số điện thoại", "Họ và tên", "Năm sinh", "Mã thôn", "Mã chương trình", "Ngày cấp", "Số hiệu", "Đơn vị cấp", "Căn cứ"]
 
@@ -45,7 +46,7 @@ GOOD = [
 
 
 def write(rows, fmt="xlsx") -> bytes:
-    return imports.build_file(rows, fmt=fmt, headers=HEADERS)
+    return build_file(rows, fmt=fmt, headers=HEADERS)
 
 
 def run(rows, scope=None, dry_run=False, fmt="xlsx"):

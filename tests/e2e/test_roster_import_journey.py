@@ -8,8 +8,8 @@ import pytest
 
 from lms.core.roles import Role
 from lms.org.models import MediatorMembership, Person
-from lms.org.services.imports import build_file
 from tests.e2e.conftest import login
+from tests.fixtures.imports import build_file
 
 pytestmark = pytest.mark.e2e
 

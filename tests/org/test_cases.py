@@ -13,9 +13,11 @@ from sqlalchemy import func, select
 from lms.core.errors import ServiceError
 from lms.core.models import AuditLog
 from lms.core.roles import Role
+from lms.org import imports
 from lms.org.models import CaseStat, Team, Unit
-from lms.org.services import cases, imports, roster
+from lms.org.services import cases, roster
 from tests.conftest import csrf_token
+from tests.fixtures.imports import build_file
 
 
 def stats(db) -> list[tuple]:
@@ -236,7 +238,7 @@ HEADERS = ["Mã thôn", "Tổ hòa giải", "Năm", "Quý", "Tiếp nhận", "Th
 
 
 def run(rows, scope=None, dry_run=False, fmt="xlsx"):
-    data = imports.build_file(rows, fmt=fmt, headers=HEADERS)
+    data = build_file(rows, fmt=fmt, headers=HEADERS)
     return imports.run_import("cases", io.BytesIO(data), f"f.{fmt}", scope, dry_run=dry_run)
 
 
@@ -315,7 +317,7 @@ def test_cases_on_the_imports_page_and_web_flow(client, auth, db, tree, make_use
     assert 'id="import-cases"' in page and "Thống kê vụ việc hòa giải" in page
     template = client.get("/org/imports/cases/template.xlsx")
     assert template.status_code == 200 and "mau-nhap-thong-ke-vu-viec.xlsx" in template.headers["Content-Disposition"]
-    data = {"csrf_token": csrf_token(page), "cases-file": (io.BytesIO(imports.build_file(GOOD, headers=HEADERS)), "quy.xlsx")}
+    data = {"csrf_token": csrf_token(page), "cases-file": (io.BytesIO(build_file(GOOD, headers=HEADERS)), "quy.xlsx")}
     checked = client.post("/org/imports/cases", data=data, content_type="multipart/form-data", follow_redirects=True)  # a job's page
     html = checked.get_data(as_text=True)
     assert checked.status_code == 200 and "Tệp hợp lệ: 3 dòng." in html and "Số liệu vụ việc của tổ trong quý" in html
@@ -330,7 +332,7 @@ def test_cases_cli(runner, db, tree, freeze, tmp_path):
     freeze("2026-03-01")
     db.session.commit()
     path = tmp_path / "cases.csv"
-    path.write_bytes(imports.build_file(GOOD, fmt="csv", headers=HEADERS))
+    path.write_bytes(build_file(GOOD, fmt="csv", headers=HEADERS))
     result = runner.invoke(args=["lms", "cases", "import", str(path), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "Chạy thử: 3 dòng hợp lệ" in result.output and stats(db) == []
@@ -339,7 +341,7 @@ def test_cases_cli(runner, db, tree, freeze, tmp_path):
     db.session.remove()
     assert len(stats(db)) == 3
     bad = tmp_path / "bad.csv"
-    bad.write_bytes(imports.build_file([{**GOOD[0], "Tiếp nhận": 9}], fmt="csv", headers=HEADERS))
+    bad.write_bytes(build_file([{**GOOD[0], "Tiếp nhận": 9}], fmt="csv", headers=HEADERS))
     result = runner.invoke(args=["lms", "cases", "import", str(bad)])
     assert result.exit_code == 1
     assert "Dòng 2, cột «Tiếp nhận»: Thành + Không thành + Đang giải quyết phải bằng Tiếp nhận" in result.output

@@ -10,12 +10,13 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.core.models import AuditLog
+from lms.org import imports
 from lms.org.models import Gender, LeaveReason, MediatorMembership, Person, Team, UnitKind
-from lms.org.services import imports
+from tests.fixtures.imports import build_file
 
 
 def run(rows, scope=None, dry_run=False, fmt="xlsx", headers=None):
-    data = imports.build_file(rows, fmt=fmt, headers=headers)
+    data = build_file(rows, fmt=fmt, headers=headers)
     return imports.run_import("mediators", io.BytesIO(data), f"hgv.{fmt}", scope, dry_run=dry_run)
 
 

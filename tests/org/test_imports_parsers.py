@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from lms.core import clock
 from lms.core.spreadsheet import EXCEL_EPOCH, parse_date, read_rows
 from lms.core.text import fold
+from lms.org import imports
 from lms.org.models import Gender, TrainerLevel, UnitKind
-from lms.org.services import imports
+from tests.fixtures.imports import build_file
 
 DATES = st.dates(min_value=dt.date(1901, 1, 1), max_value=dt.date(2099, 12, 31))
 
@@ -99,7 +100,7 @@ def test_headers_match_ignoring_case_accents_and_spacing(data):
         name = data.draw(st.sampled_from([col.header, *col.aliases]))
         headers.append(data.draw(variants(name)))
     order = data.draw(st.permutations(range(len(columns))))
-    body = imports.build_file([{headers[i]: f"v{i}" for i in order}], fmt="csv")
+    body = build_file([{headers[i]: f"v{i}" for i in order}], fmt="csv")
     (row,) = read_rows(io.BytesIO(body), "x.csv", columns)
     assert row.values == {columns[i].key: f"v{i}" for i in order}
 

@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import event, func, select
 
 from lms.core.models import AuditLog
+from lms.org import imports
+from lms.org.imports import engine
 from lms.org.models import MediatorMembership, Person, Team, UnitKind, training_deadline
-from lms.org.services import imports
+from tests.fixtures.imports import build_file
 
 
 @pytest.fixture
@@ -50,7 +52,7 @@ class Statements:
 
 
 def run(db, rows, dry_run=False):
-    data = imports.build_file(rows)
+    data = build_file(rows)
     with Statements(db.engine) as statements:
         result = imports.run_import("mediators", io.BytesIO(data), "hgv.xlsx", None, dry_run=dry_run)
     return result, statements.count
@@ -87,7 +89,7 @@ def test_several_hundred_rows_take_a_bounded_number_of_statements(db, villages):
 
 
 def test_rows_in_later_chunks_find_what_earlier_chunks_created(db, villages, monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK", 7)
+    monkeypatch.setattr(engine, "CHUNK", 7)
     rows = roster_rows(30)
     # two people (found by phone) recognized in another village's team further down the file: one had left their team
     rows += [{**rows[i], "Ngày công nhận": dt.date(2025, 9, 1), "Mã thôn": "31117-29", "Ngày thôi": None, "Lý do thôi": None,

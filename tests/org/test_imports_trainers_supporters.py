@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.core.models import AuditLog
+from lms.org import imports
 from lms.org.models import Background, Gender, LegalSupport, Person, Team, TrainerAppointment, TrainerLevel
-from lms.org.services import imports
+from tests.fixtures.imports import build_file
 
 
 def run(kind, rows, scope=None, dry_run=False, fmt="xlsx"):
-    data = imports.build_file(rows, fmt=fmt)
+    data = build_file(rows, fmt=fmt)
     return imports.run_import(kind, io.BytesIO(data), f"f.{fmt}", scope, dry_run=dry_run)
 
 

@@ -10,9 +10,11 @@ from sqlalchemy import func, select
 
 from lms.core.models import Job
 from lms.core.roles import Role
+from lms.org import imports
+from lms.org.imports import engine
 from lms.org.models import MediatorMembership, Person, Unit
-from lms.org.services import imports
 from tests.conftest import csrf_token
+from tests.fixtures.imports import build_file
 
 ROWS = [
     {"Họ và tên": "Nguyễn Thị Lan", "Giới tính": "Nữ", "Năm sinh": 1975, "Mã thôn": "31117-01", "Ngày công nhận": "15/01/2025"},
@@ -38,7 +40,7 @@ def memberships(db):
 def upload(client, kind, rows, fmt="xlsx"):
     page = client.get("/org/imports")
     token = csrf_token(page.get_data(as_text=True))
-    data = {"csrf_token": token, f"{kind}-file": (io.BytesIO(imports.build_file(rows, fmt=fmt)), f"danh-sach.{fmt}")}
+    data = {"csrf_token": token, f"{kind}-file": (io.BytesIO(build_file(rows, fmt=fmt)), f"danh-sach.{fmt}")}
     return client.post(f"/org/imports/{kind}", data=data, content_type="multipart/form-data", follow_redirects=True)
 
 
@@ -142,7 +144,7 @@ def test_only_officers(client, db, tree, make_user, auth):
 
 def write(tmp_path, name, rows, fmt="xlsx"):
     path = tmp_path / f"{name}.{fmt}"
-    path.write_bytes(imports.build_file(rows, fmt=fmt))
+    path.write_bytes(build_file(rows, fmt=fmt))
     return str(path)
 
 
@@ -190,10 +192,10 @@ def test_check_and_import_run_as_jobs_that_keep_their_result(client, officer, db
     from lms.core.models import AuditLog, Job
 
     reports = []
-    monkeypatch.setattr(imports, "CHUNK", 1)
+    monkeypatch.setattr(engine, "CHUNK", 1)
     monkeypatch.setattr(jobs, "report", lambda row, done, total=None: reports.append((row.params["dry_run"], done, total)))
     page = client.get("/org/imports")
-    data = {"csrf_token": csrf_token(page.get_data(as_text=True)), "mediators-file": (io.BytesIO(imports.build_file(ROWS)), "ds.xlsx")}
+    data = {"csrf_token": csrf_token(page.get_data(as_text=True)), "mediators-file": (io.BytesIO(build_file(ROWS)), "ds.xlsx")}
     resp = client.post("/org/imports/mediators", data=data, content_type="multipart/form-data")
     check = db.session.scalar(select(Job).order_by(Job.id.desc()))
     assert resp.status_code == 302 and resp.headers["Location"] == f"/org/imports/jobs/{check.id}"
@@ -280,7 +282,7 @@ def test_a_failed_import_releases_its_claim(client, officer, db, tmp_path, monke
     html = upload(client, "mediators", ROWS).get_data(as_text=True)
     token = csrf_token(html)
     file_token = html.split('name="token" type="hidden" value="', 1)[1].split('"', 1)[0]
-    from lms.org import import_jobs
+    from lms.org.imports import jobs as import_jobs
 
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")

@@ -188,11 +188,12 @@ def test_a_roster_import_changes_the_figures(world, client, auth):
     """An import writes through core.bulk (COPY on PostgreSQL, around SQLAlchemy): the dashboard must hear of it."""
     import io
 
-    from lms.org.services import imports
+    from lms.org import imports
+    from tests.fixtures.imports import build_file
 
     auth.login("so-tu-phap")
     assert ratio(dashboard(client), "E1") == "1/3"
-    data = imports.build_file([
+    data = build_file([
         {"Họ và tên": f"Người Mới {i}", "Giới tính": "Nữ", "Năm sinh": 1980 + i, "Mã thôn": "31117-01", "Ngày công nhận": D(2025, 3, 1)}
         for i in range(2)
     ])

@@ -23,8 +23,8 @@ from ...core.nav import register_nav
 from ...core.roles import OFFICERS
 from ...core.spreadsheet import csv_response, template_csv, template_xlsx
 from ..forms.imports import TOKEN_PATTERN, ImportConfirmForm, ImportUploadForm
-from ..import_jobs import claim  # (importing the module registers the job)
-from ..services.imports import ENTITY_TITLES, KINDS, ImportResult
+from ..imports import ENTITY_TITLES, KINDS, ImportResult
+from ..imports.jobs import claim  # (importing the module registers the job)
 from . import bp
 
 register_nav("Nhập dữ liệu", "org.imports", OFFICERS, order=80)

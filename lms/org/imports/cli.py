@@ -14,8 +14,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from ..extensions import db
-from .services.imports import KINDS, run_import
+from ...extensions import db
+from .engine import KINDS, run_import
 
 
 def import_command(kind: str) -> click.Command:

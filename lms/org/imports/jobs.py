@@ -4,7 +4,7 @@ A 100,000-row roster takes tens of seconds, which is too long for a web request:
 uploads or confirms starts the job and shows its progress (``org/import_job.html``) until the result is there.
 The job runs the engine with the uploader's scope and writes its audit rows in the uploader's name; the
 result (counts, bad rows) is kept on the job row. Progress is reported every chunk of rows
-(``imports.CHUNK``) without committing: the import stays one transaction, all or nothing.
+(``engine.CHUNK``) without committing: the import stays one transaction, all or nothing.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from __future__ import annotations
 from contextlib import nullcontext
 from pathlib import Path
 
-from ..core import audit, jobs
-from ..core.models import Job
-from ..extensions import db
-from .models import Unit, User
-from .services.imports import run_import
+from ...core import audit, jobs
+from ...core.models import Job
+from ...extensions import db
+from ..models import Unit, User
+from .engine import run_import
 
 
 def claim(path: Path) -> bool:
