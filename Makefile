@@ -1,5 +1,5 @@
 # make run  — set up .venv, the database, the curriculum and a demo province; serve on :5000
-# make test — set up .venv with the dev tools; ruff, then pytest (SQLite; again on PostgreSQL
+# make test — set up .venv with the dev tools; ruff and the layering contracts (lint-imports), then pytest (SQLite; again on PostgreSQL
 #             when LMS_TEST_POSTGRES_URL is set)
 PYTHON ?= python3
 VENV   ?= .venv
@@ -32,6 +32,7 @@ run: deps
 
 lint: dev-deps
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 test: dev-deps lint
 	$(BIN)/python -m pytest

@@ -1,6 +1,6 @@
 """Roster imports: template downloads, upload + dry run (kiểm tra), then the real import (nhập).
 
-Both the check and the import run as background jobs (``org.import_jobs``): the upload and the confirmation
+Both the check and the import run as background jobs (``org.imports.jobs``): the upload and the confirmation
 start one and redirect to its page, which shows the progress and then the result (counts, every bad row).
 The uploaded file is kept under ``instance/uploads/`` (or ``IMPORT_UPLOAD_DIR``) between the check and the import, named by
 the uploader's id and a random token; it is deleted after a successful import, and files older
