@@ -36,16 +36,16 @@ from . import figures
 from .figures import (
     TRAINER_PROGRAM,
     Buckets,
-    _appointment_active,
-    _certified,
-    _level_counts,
-    _people_figures,
-    _predecessors,
-    _ranges,
-    _target,
-    _team_active,
-    _units_of_kind,
+    appointment_active,
+    certified,
     composition,
+    level_counts,
+    merged_predecessors,
+    people_figures,
+    plan_target,
+    team_active,
+    unit_ranges,
+    units_of_kind,
 )
 
 #: Kinds with a page of their own (``e3`` redirects to the certificates area).
@@ -99,8 +99,8 @@ class Listing:
 
     def __post_init__(self) -> None:
         self.plan = self.plan or figures.plan_for(self.unit)
-        self._predecessors = _predecessors()
-        self.ranges = _ranges(self.unit, self._predecessors, self.day)
+        self._predecessors = merged_predecessors()
+        self.ranges = unit_ranges(self.unit, self._predecessors, self.day)
 
     # ---- to implement
     def statement(self) -> Select | None:
@@ -165,7 +165,7 @@ class TeamsFailing(Listing):
         self.headers = ["Tổ hòa giải", "Thôn/ấp/tổ dân phố", "Xã/phường/thị trấn", "Số hòa giải viên", "Số nữ", "Số người DTTS",
                         "Vùng đồng bào DTTS", "Chưa đạt vì"]
         self.widths = (30, 24, 24, 10, 8, 10, 10, 60)
-        self.target = _target(self.plan, "D")
+        self.target = plan_target(self.plan, "D")
 
     def statement(self):
         village, parent = aliased(Unit), aliased(Unit)
@@ -180,7 +180,7 @@ class TeamsFailing(Listing):
             .join(village, village.id == Team.unit_id)
             .outerjoin(parent, parent.id == village.parent_id)
             .outerjoin(comp, comp.c.team_id == Team.id)
-            .where(_team_active(self.day), _in_ranges(village.path, self.ranges), ~meets)
+            .where(team_active(self.day), _in_ranges(village.path, self.ranges), ~meets)
             .order_by(village.path, Team.name, Team.id)
         )
         return scoped(stmt, Team)
@@ -206,7 +206,7 @@ class TrainersShort(Listing):
         self.headers = ["Đơn vị", "Cấp", "Tổ hòa giải đang hoạt động", "Số tổ / 1 tập huấn viên", "Tập huấn viên cần có",
                         "Tập huấn viên đang hoạt động", "Còn thiếu"]
         self.widths = (32, 12, 14, 14, 14, 14, 10)
-        self.target = _target(self.plan, "B1")
+        self.target = plan_target(self.plan, "B1")
         if self.unit.kind not in (UnitKind.PROVINCE, UnitKind.DISTRICT):
             self.not_applicable = "Chỉ xét ở cấp tỉnh (B2) và cấp huyện (B1)."
         self.counts: dict[int, tuple] = {}
@@ -215,9 +215,9 @@ class TrainersShort(Listing):
         """Per district (and the province): (teams, teams per trainer, required, trainers, shortfall), only those short."""
         if self.not_applicable:
             return {}
-        districts = _units_of_kind(UnitKind.DISTRICT, self.ranges, self.day)
+        districts = units_of_kind(UnitKind.DISTRICT, self.ranges, self.day)
         level_units = districts + ([self.unit] if self.unit.kind == UnitKind.PROVINCE else [])
-        teams, trainers = _level_counts(level_units, self._predecessors, self.day)
+        teams, trainers = level_counts(level_units, self._predecessors, self.day)
         out = {}
         for u in level_units:
             code = "B2" if u.kind == UnitKind.PROVINCE else "B1"
@@ -258,7 +258,7 @@ class TrainersUntrained(Listing):
         self.headers = ["Họ và tên", "Năm sinh", "Số điện thoại", "Cấp", "Đơn vị bổ nhiệm", "Ngày bắt đầu"]
         self.widths = (30, 9, 14, 16, 30, 14)
         self.date_columns = (5,)
-        self.target = _target(self.plan, "C")
+        self.target = plan_target(self.plan, "C")
 
     def statement(self):
         a = TrainerAppointment
@@ -268,7 +268,7 @@ class TrainersUntrained(Listing):
             .select_from(a)
             .join(Person, Person.id == a.person_id)
             .join(appointed, appointed.id == a.unit_id)
-            .where(_appointment_active(self.day), _in_ranges(appointed.path, self.ranges), ~_certified(Person.id, TRAINER_PROGRAM, self.day))
+            .where(appointment_active(self.day), _in_ranges(appointed.path, self.ranges), ~certified(Person.id, TRAINER_PROGRAM, self.day))
             .group_by(Person.id, Person.full_name, Person.birth_year, Person.phone, Person.search_key)
             .order_by(Person.search_key, Person.id)
         )
@@ -298,17 +298,17 @@ class CommunesUnder(Listing):
         self.headers = ["Xã/phường/thị trấn", "Đơn vị cấp trên", "Hòa giải viên đang hoạt động", done, "Tỷ lệ (%)", "Chỉ tiêu (%)",
                         "Còn thiếu (người)"]
         self.widths = (30, 26, 14, 14, 10, 10, 12)
-        self.target = _target(self.plan, self.figure)
+        self.target = plan_target(self.plan, self.figure)
         if self.target is None:
             self.not_applicable = "Kế hoạch chưa có chỉ tiêu này."
         self.counts: dict[int, tuple] = {}
 
     def _compute(self) -> dict[int, tuple]:
-        communes = _units_of_kind(UnitKind.COMMUNE, self.ranges, self.day)
+        communes = units_of_kind(UnitKind.COMMUNE, self.ranges, self.day)
         if not communes:
             return {}
-        spec = [(c.id, _ranges(c, self._predecessors, self.day)) for c in communes]
-        counts = _people_figures(Buckets(spec), self.day)
+        spec = [(c.id, unit_ranges(c, self._predecessors, self.day)) for c in communes]
+        counts = people_figures(Buckets(spec), self.day)
         out = {}
         for c in communes:
             active, trained, accessed = counts.get(c.id, (0, 0, 0))

@@ -7,13 +7,6 @@ import re
 import pytest
 
 from lms.reports.figures import CODES
-from tests.reports import world as world_mod
-
-
-@pytest.fixture
-def world(db, tree, freeze, make_person, make_mediator, make_certificate, make_user):
-    return world_mod.build(db, tree, freeze, make_person, make_mediator, make_certificate, make_user)
-
 
 CELL = re.compile(r'<tr data-unit="(?P<unit>[^"]+)".*?</tr>', re.S)
 FIG = re.compile(r'data-figure="(?P<code>[^"]+)" data-status="(?P<status>[^"]+)" data-numerator="(?P<num>[^"]*)"\s+data-denominator="(?P<den>[^"]*)"')

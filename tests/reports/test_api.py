@@ -5,18 +5,11 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-
 from lms.org.models import ApiToken
 from lms.org.services import accounts
 from lms.org.services.tokens import create_token, revoke_token
 from lms.reports.figures import CODES, coverage
-from tests.reports import world as world_mod
-
-
-@pytest.fixture
-def world(db, tree, freeze, make_person, make_mediator, make_certificate, make_user):
-    return world_mod.build(db, tree, freeze, make_person, make_mediator, make_certificate, make_user)
+from tests.fixtures import reports as world_mod
 
 
 def token_for(db, user, name="Báo cáo") -> str:

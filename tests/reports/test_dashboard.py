@@ -13,8 +13,6 @@ from lms.core import cache
 from lms.core.roles import Role
 from lms.org.models import Gender, Plan, TrainerLevel, UnitKind
 from lms.org.services import roster
-from lms.org.services.plans import load_plan_file
-from lms.reports.cli import PLANS_DIR
 from lms.reports.figures import CODES, coverage
 
 D = dt.date
@@ -22,11 +20,10 @@ TODAY = D(2025, 10, 15)
 
 
 @pytest.fixture
-def world(db, tree, freeze, make_mediator, make_certificate, make_person, make_user):
+def world(db, tree, cantho_plan, make_mediator, make_certificate, make_person, make_user):
     """Province 92 (the Cần Thơ plan): C1 has 4 mediators (2 trained on time), C2 has 3 (all trained on time),
     C3 has 2 (none trained). E1 = E3 = 5/9 (not met)."""
-    freeze(TODAY.isoformat())
-    plan, _ = load_plan_file(PLANS_DIR / "can-tho-146-2024.yaml")
+    plan = cantho_plan
     c1 = [make_mediator(tree.T1, recognized_on=D(2024, 9, 1), name=f"Hòa giải viên An Hòa {i}",
                         gender=Gender.FEMALE if i < 3 else Gender.MALE) for i in range(4)]
     for m in c1[:2]:

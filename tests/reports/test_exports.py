@@ -14,12 +14,6 @@ from openpyxl import load_workbook
 from lms.org.services.tokens import create_token
 from lms.reports.exports import FIGURE_HEADERS, SUMMARY_SHEET
 from lms.reports.figures import CODES, STATUS_TITLES, coverage
-from tests.reports import world as world_mod
-
-
-@pytest.fixture
-def world(db, tree, freeze, make_person, make_mediator, make_certificate, make_user):
-    return world_mod.build(db, tree, freeze, make_person, make_mediator, make_certificate, make_user)
 
 
 def download(client, url) -> bytes:

@@ -1,4 +1,4 @@
-"""Each figure of DOMAIN.md on hand-built data, with its edge cases."""
+"""Each figure of the plan (B1 … I) on hand-built data, with the edge cases the domain pins."""
 
 from __future__ import annotations
 

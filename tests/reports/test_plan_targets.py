@@ -11,17 +11,14 @@ from lms.core.audit import history
 from lms.core.roles import Role
 from lms.extensions import db as _db
 from lms.org.models import Gender, Plan
-from lms.org.services.plans import load_plan_file
-from lms.reports.cli import PLANS_DIR
 from tests.conftest import csrf_token
 
 D = dt.date
 
 
 @pytest.fixture
-def plan_world(db, tree, freeze, make_user, make_mediator, make_certificate):
-    freeze("2025-10-15")
-    plan, _ = load_plan_file(PLANS_DIR / "can-tho-146-2024.yaml")
+def plan_world(db, tree, cantho_plan, make_user, make_mediator, make_certificate):
+    plan = cantho_plan
     # E1: 3 of 5 trained = 60% (not met against 80%)
     ms = [make_mediator(tree.T1, recognized_on=D(2024, 9, 1), gender=Gender.FEMALE) for _ in range(5)]
     for m in ms[:3]:
