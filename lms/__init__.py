@@ -74,6 +74,9 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     if proxies:  # behind a reverse proxy: trust its X-Forwarded-For/-Proto (rate limits per client, Secure cookies)
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
+    from .core import web
+
+    web.init_app(app)
     _register_areas(app)
 
     from .core.access import undeclared_endpoints
@@ -90,6 +93,7 @@ def _register_areas(app: Flask) -> None:
     from .certificates import views as certificates_views
     from .certificates import views_bulk  # noqa: F401  (routes on the certificates blueprint)
     from .classes import views as classes_views
+    from .core import format as fmt
     from .core import views as core_views
     from .core.audit import audit_value, field_title
     from .core.cli import lms_cli
@@ -134,3 +138,4 @@ def _register_areas(app: Flask) -> None:
 
     # globals (not context): imported macros see these too
     app.jinja_env.globals.update(field_title=field_title, audit_value=audit_value)
+    fmt.init_app(app)  # the filters number, integer, percent, date, datetime, time

@@ -20,7 +20,8 @@ from lms.config import TestingConfig
 from lms.core import clock
 from lms.extensions import db as _db
 
-pytest_plugins = ["tests.fixtures.org", "tests.fixtures.curriculum", "tests.fixtures.certificates"]
+pytest_plugins = ["tests.fixtures.org", "tests.fixtures.curriculum", "tests.fixtures.learning", "tests.fixtures.classes", "tests.fixtures.certificates",
+                  "tests.fixtures.reports"]
 
 REQUIRE_ALL = os.environ.get("LMS_TEST_REQUIRE_ALL") == "1"
 

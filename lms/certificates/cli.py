@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ..core import clock
 from ..core import format as fmt
+from ..core.cli import parse_day
 from ..core.errors import ServiceError
 from ..core.text import nfc
 from ..extensions import db
@@ -22,19 +23,10 @@ from .imports import KIND
 from .models import Certificate
 
 
-def _parse_day(_ctx, _param, value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise click.BadParameter(f"«{value}» không phải ngày dạng YYYY-MM-DD.") from None
-
-
 @click.command("revoke")
 @click.argument("serial")
 @click.option("--reason", required=True, help="Lý do thu hồi (bắt buộc).")
-@click.option("--date", "day", callback=_parse_day, metavar="YYYY-MM-DD", help="Ngày thu hồi (mặc định: hôm nay).")
+@click.option("--date", "day", callback=parse_day, metavar="YYYY-MM-DD", help="Ngày thu hồi (mặc định: hôm nay).")
 def revoke_command(serial: str, reason: str, day: dt.date | None) -> None:
     """Revoke the certificate with this serial, such as CT-2026-000123 (it stops counting from that day)."""
     typed = nfc(serial) or ""

@@ -7,7 +7,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..core import clock
-from ..org.forms.units import DateField, IntegerField, SelectField, confirm_field
+from ..core.forms import DateField, IntegerField, SelectField, confirm_field
 
 
 def _not_future(message: str):

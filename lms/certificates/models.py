@@ -7,11 +7,34 @@ import datetime as dt
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..classes.models import ClassMode
 from ..core import clock
-from ..core.models import IdMixin, TimestampMixin
+from ..core.models import IdMixin, TimestampMixin, TitledEnum
 from ..curriculum.models import Program
 from ..extensions import db
 from ..org.models import Person, PersonScoped, Unit, User
+
+
+class CertificateStatus(TitledEnum):
+    """A certificate's status on a day (from its dates, not stored): revoked wins over replaced."""
+
+    VALID = "valid"
+    REVOKED = "revoked"
+    REPLACED = "replaced"
+
+
+CertificateStatus.TITLES = {"valid": "Còn hiệu lực", "revoked": "Đã thu hồi", "replaced": "Đã được thay thế"}
+
+
+class CertificateSource(TitledEnum):
+    """How the certificate came to be (``Certificate.source``)."""
+
+    ONLINE = "online"
+    CLASS = "class"
+    EXTERNAL = "external"  # a past training on paper, recorded afterwards
+
+
+CertificateSource.TITLES = {"online": "Học trực tuyến", "class": "Lớp tập huấn", "external": "Cấp ngoài hệ thống (giấy)"}
 
 
 class CertificateSettings(db.Model):
@@ -51,9 +74,6 @@ class Certificate(PersonScoped, IdMixin, TimestampMixin, db.Model):
         Index("ix_certificate_issuing_unit_id", "issuing_unit_id"),
     )
 
-    SOURCE_TITLES = {"online": "Học trực tuyến", "class": "Lớp tập huấn", "external": "Cấp ngoài hệ thống (giấy)"}
-    MODE_TITLES = {"online": "Trực tuyến", "in_person": "Trực tiếp", "blended": "Kết hợp"}
-
     serial: Mapped[str] = mapped_column(String(40))
     verification_code: Mapped[str] = mapped_column(String(40))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
@@ -70,10 +90,10 @@ class Certificate(PersonScoped, IdMixin, TimestampMixin, db.Model):
     place: Mapped[str] = mapped_column(String(100))
     program_title: Mapped[str] = mapped_column(String(300))
     hours: Mapped[float | None] = mapped_column()
-    mode: Mapped[str] = mapped_column(String(20), default="online")
+    mode: Mapped[str] = mapped_column(String(20), default=ClassMode.ONLINE.value)  # a ClassMode value (hình thức)
     training_from: Mapped[dt.date | None] = mapped_column(Date)
     training_to: Mapped[dt.date | None] = mapped_column(Date)
-    source: Mapped[str] = mapped_column(String(20), default="online")  # online | class | external
+    source: Mapped[str] = mapped_column(String(20), default=CertificateSource.ONLINE.value)  # a CertificateSource value
     enrollment_id: Mapped[int | None] = mapped_column(ForeignKey("enrollment.id"))
     #: Past trainings on paper: the paper serial kept as is, and the class or decision reference.
     external_serial: Mapped[str | None] = mapped_column(String(60))
@@ -97,18 +117,24 @@ class Certificate(PersonScoped, IdMixin, TimestampMixin, db.Model):
         return (cls.issued_on <= day) & (cls.revoked_on.is_(None) | (cls.revoked_on > day))
 
     @property
-    def status(self) -> str:
+    def status(self) -> CertificateStatus:
         if self.revoked_on is not None and self.revoked_on <= clock.today():
-            return "revoked"
+            return CertificateStatus.REVOKED
         if self.replaced_by_id is not None:
-            return "replaced"
-        return "valid"
-
-    STATUS_TITLES = {"valid": "Còn hiệu lực", "revoked": "Đã thu hồi", "replaced": "Đã được thay thế"}
+            return CertificateStatus.REPLACED
+        return CertificateStatus.VALID
 
     @property
     def status_title(self) -> str:
-        return self.STATUS_TITLES[self.status]
+        return self.status.title
+
+    @property
+    def source_title(self) -> str:
+        return CertificateSource.TITLES.get(self.source, self.source)
+
+    @property
+    def mode_title(self) -> str:
+        return ClassMode.TITLES.get(self.mode, self.mode)
 
     @property
     def created(self) -> dt.datetime:

@@ -12,20 +12,15 @@ from pathlib import Path
 import segno
 from flask import current_app, render_template
 
+from ..core import format as fmt
 from ..core.pdf import render_pdf
-from .models import Certificate
+from .models import Certificate, CertificateSource
 from .services import settings_for, verification_url
 
 
 def qr_svg(url: str) -> str:
     """The QR code of ``url`` as inline SVG (scales with CSS)."""
     return segno.make(url, error="m").svg_inline(scale=1, border=2, omitsize=True)
-
-
-def _hours(value: float | None) -> str:
-    if not value:
-        return ""
-    return str(int(value)) if float(value).is_integer() else f"{value:g}".replace(".", ",")
 
 
 def _context(cert: Certificate) -> dict:
@@ -35,9 +30,9 @@ def _context(cert: Certificate) -> dict:
         "cert": cert,
         "qr": qr_svg(url),
         "short_url": url.split("://", 1)[-1],
-        "hours": _hours(cert.hours),
-        "mode_title": Certificate.MODE_TITLES.get(cert.mode, cert.mode),
-        "issuer_parent": settings.issuer_parent if cert.source != "external" else "",
+        "hours": fmt.number(cert.hours, 2, trim=True) if cert.hours else "",
+        "mode_title": cert.mode_title,
+        "issuer_parent": settings.issuer_parent if cert.source != CertificateSource.EXTERNAL else "",
     }
 
 

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..classes.models import ClassMode
 from ..core import audit, clock
 from ..core.errors import ServiceError
 from ..core.signals import program_completed
@@ -17,7 +18,7 @@ from ..curriculum.models import Program
 from ..curriculum.services import current_program
 from ..extensions import db
 from ..org.models import Person, Unit, UnitKind, User
-from .models import Certificate, CertificateSettings, SerialCounter
+from .models import Certificate, CertificateSettings, CertificateSource, SerialCounter
 
 # --------------------------------------------------------------------------- settings
 
@@ -112,8 +113,8 @@ def issue(
     person: Person,
     program: Program,
     issued_on: dt.date | None = None,
-    source: str = "online",
-    mode: str = "online",
+    source: str = CertificateSource.ONLINE.value,
+    mode: str = ClassMode.ONLINE.value,
     enrollment=None,
     training_from: dt.date | None = None,
     training_to: dt.date | None = None,
@@ -160,12 +161,12 @@ def _on_program_completed(sender, enrollment=None, person=None, program=None, co
     """Issue the certificate in the same transaction as the completion (no cron, no click)."""
     if enrollment is not None and certificate_for_enrollment(enrollment.id) is not None:
         return  # exactly once per completion
-    mode = extra.get("mode") or ("online" if via == "online" else "in_person")
+    mode = extra.get("mode") or (ClassMode.ONLINE.value if via == "online" else ClassMode.IN_PERSON.value)
     issue(
         person=person,
         program=program,
         issued_on=completed_on,
-        source="online" if via == "online" else "class",
+        source=CertificateSource.ONLINE.value if via == "online" else CertificateSource.CLASS.value,
         mode=mode,
         enrollment=enrollment,
         training_from=extra.get("training_from") or (enrollment.enrolled_on if enrollment is not None else None),
@@ -262,7 +263,7 @@ def record_external(
         raise ServiceError(f"Không có chương trình mã «{program_code}».", "program_code")
     if issued_on > clock.today():
         raise ServiceError("Ngày cấp không được sau ngày hôm nay.", "issued_on")
-    cert = issue(person=person, program=program, issued_on=issued_on, source="external", mode="in_person", by=by, training_to=issued_on)
+    cert = issue(person=person, program=program, issued_on=issued_on, source=CertificateSource.EXTERNAL.value, mode=ClassMode.IN_PERSON.value, by=by, training_to=issued_on)
     cert.external_serial = nfc(external_serial)
     cert.basis = nfc(basis)
     if nfc(issuer):

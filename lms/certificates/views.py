@@ -7,27 +7,27 @@ import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from ..core import audit, clock
+from ..core import format as fmt
 from ..core.access import get_scoped_or_404, login_required, public, roles_required, scoped
-from ..core.errors import ServiceError
 from ..core.nav import register_nav
 from ..core.pagination import paginate
 from ..core.panels import register_panel
 from ..core.roles import OFFICERS, STAFF, Role
 from ..core.spreadsheet import csv_response
 from ..core.text import nfc
+from ..core.web import scoped_by_code, scoped_choices, service_errors
 from ..curriculum.models import Program
 from ..extensions import db, limiter
-from ..org.forms.units import apply_service_error
 from ..org.models import Person, Unit, UnitKind
 from ..org.services import roster
 from . import imports as _imports  # noqa: F401  (registers the "certificates" import kind)
 from . import services  # noqa: F401  (connects the program_completed receiver)
 from .forms import ExternalForm, ReissueForm, RevokeForm, SettingsForm
-from .models import Certificate
+from .models import Certificate, CertificateSource, CertificateStatus
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates", template_folder="templates")
 #: Public verification (the QR code's target) and its JSON twin: no prefix, no login.
@@ -38,8 +38,7 @@ register_nav("Giấy chứng nhận", "certificates.list", OFFICERS, order=20, m
 
 VERIFY_LIMIT = "60 per minute"
 #: Above this many communes in scope the list filter asks for a commune code instead of offering a select.
-COMMUNE_PICKER_LIMIT = 200
-STATUS_FILTERS = {"": "Mọi trạng thái", **Certificate.STATUS_TITLES}
+STATUS_FILTERS = {"": "Mọi trạng thái", **CertificateStatus.TITLES}
 SETTINGS_FIELDS = ("serial_prefix", "issuer_name", "issuer_parent", "signer_title", "signer_name", "place")
 CSV_HEADERS = [
     "Số hiệu", "Họ và tên", "Năm sinh", "Chương trình", "Ngày cấp", "Đơn vị cấp", "Xã", "Thôn",
@@ -67,10 +66,6 @@ def _is_officer() -> bool:
     return current_user.role in OFFICERS
 
 
-def _fmt(day: dt.date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else ""
-
-
 def _revoked_by(today: dt.date):
     return and_(Certificate.revoked_on.is_not(None), Certificate.revoked_on <= today)
 
@@ -78,39 +73,28 @@ def _revoked_by(today: dt.date):
 def _status_condition(status: str, today: dt.date):
     """SQL for :attr:`Certificate.status` (revoked wins over replaced)."""
     not_revoked = or_(Certificate.revoked_on.is_(None), Certificate.revoked_on > today)
-    if status == "revoked":
+    if status == CertificateStatus.REVOKED:
         return _revoked_by(today)
-    if status == "replaced":
+    if status == CertificateStatus.REPLACED:
         return and_(not_revoked, Certificate.replaced_by_id.is_not(None))
     return and_(not_revoked, Certificate.replaced_by_id.is_(None))
 
 
-def _status_of(revoked_on: dt.date | None, replaced_by_id: int | None, today: dt.date) -> str:
+def _status_of(revoked_on: dt.date | None, replaced_by_id: int | None, today: dt.date) -> CertificateStatus:
     if revoked_on is not None and revoked_on <= today:
-        return "revoked"
+        return CertificateStatus.REVOKED
     if replaced_by_id is not None:
-        return "replaced"
-    return "valid"
+        return CertificateStatus.REPLACED
+    return CertificateStatus.VALID
 
 
 def _current_programs() -> list[Program]:
     return list(db.session.scalars(select(Program).where(Program.is_current.is_(True)).order_by(Program.code)))
 
 
-def _scoped_unit(code: str) -> Unit | None:
-    code = (nfc(code) or "").upper()
-    if not code:
-        return None
-    return db.session.scalar(scoped(select(Unit), Unit).where(Unit.code == code))
-
-
-def _commune_choices() -> list[Unit] | None:
-    """The communes in scope for the filter's select, or ``None`` when there are too many (a code box then)."""
-    stmt = scoped(select(Unit), Unit).where(Unit.kind == UnitKind.COMMUNE)
-    count = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    if count > COMMUNE_PICKER_LIMIT:
-        return None
-    return list(db.session.scalars(stmt.order_by(Unit.name, Unit.code)))
+def commune_choices() -> list[Unit] | None:
+    """The communes in scope for a filter's select, or ``None`` when there are too many (a code box then)."""
+    return scoped_choices(Unit, Unit.kind == UnitKind.COMMUNE, order_by=(Unit.name, Unit.code))
 
 
 class Filters:
@@ -121,13 +105,13 @@ class Filters:
         self.year = args.get("year", type=int)
         self.commune_code = (args.get("commune") or "").strip().upper()
         self.status = args.get("status", "")
-        self.status = self.status if self.status in Certificate.STATUS_TITLES else ""
+        self.status = self.status if self.status in CertificateStatus.TITLES else ""
         self.q = (args.get("q") or "").strip()
         self.warnings: list[str] = []
         if args.get("year") and (self.year is None or not 1990 <= self.year <= 2100):
             self.warnings.append(f"Năm «{args.get('year')}» không hợp lệ; đang hiện mọi năm.")
             self.year = None
-        self.commune = _scoped_unit(self.commune_code) if self.commune_code else None
+        self.commune = scoped_by_code(Unit, self.commune_code) if self.commune_code else None
         if self.commune_code and self.commune is None:
             self.warnings.append(f"Không tìm thấy đơn vị có mã «{self.commune_code}» trong phạm vi quản lý của bạn; đang hiện mọi đơn vị.")
 
@@ -166,13 +150,13 @@ def _verify_payload(code: str, cert: Certificate | None) -> dict:
     status = cert.status
     return {
         "code": code,
-        "status": status,
+        "status": status.value,
         "serial": cert.serial,
         "name": cert.holder_name,
         "program": cert.program_title,
         "issued_on": cert.issued_on.isoformat(),
         "issuer": cert.issuer_name,
-        "revoked_on": cert.revoked_on.isoformat() if status == "revoked" else None,
+        "revoked_on": cert.revoked_on.isoformat() if status == CertificateStatus.REVOKED else None,
     }
 
 
@@ -238,8 +222,8 @@ def detail(cert_id: int):
         is_staff=_is_staff(),
         can_change=_is_officer(),
         verify_url=services.verification_url(cert),
-        source_title=Certificate.SOURCE_TITLES.get(cert.source, cert.source),
-        mode_title=Certificate.MODE_TITLES.get(cert.mode, cert.mode),
+        source_title=cert.source_title,
+        mode_title=cert.mode_title,
     )
 
 
@@ -260,7 +244,7 @@ def certificate_list():
         page=page,
         filters=filters,
         programs=_current_programs(),
-        communes=_commune_choices(),
+        communes=commune_choices(),
         status_filters=STATUS_FILTERS,
         can_change=_is_officer(),
         can_settings=current_user.role in (Role.PROVINCE_ADMIN, Role.SYSTEM_ADMIN),
@@ -298,9 +282,10 @@ def list_csv():
                 commune, village = "", ""
             status = _status_of(revoked_on, replaced_by_id, today)
             yield [
-                serial, name, birth_year or "", program, _fmt(issued_on), issuer, commune, village,
-                Certificate.STATUS_TITLES[status], _fmt(revoked_on) if status == "revoked" else "", (reason or "") if status == "revoked" else "",
-                Certificate.SOURCE_TITLES.get(source, source),
+                serial, name, birth_year or "", program, fmt.date(issued_on), issuer, commune, village,
+                status.title, fmt.date(revoked_on) if status == CertificateStatus.REVOKED else "",
+                (reason or "") if status == CertificateStatus.REVOKED else "",
+                CertificateSource.TITLES.get(source, source),
             ]
 
     name = f"giay-chung-nhan-{filters.commune.code if filters.commune else 'tat-ca'}-{today:%Y%m%d}.csv"
@@ -315,18 +300,14 @@ def list_csv():
 def revoke(cert_id: int):
     cert = get_scoped_or_404(Certificate, cert_id)
     if cert.revoked_on is not None:
-        flash(f"Giấy chứng nhận này đã bị thu hồi từ ngày {_fmt(cert.revoked_on)}.", "warning")
+        flash(f"Giấy chứng nhận này đã bị thu hồi từ ngày {fmt.date(cert.revoked_on)}.", "warning")
         return redirect(url_for("certificates.detail", cert_id=cert.id))
     form = RevokeForm()
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             services.revoke(cert, form.reason.data, by=_user(), on=form.revoked_on.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Đã thu hồi giấy chứng nhận số {cert.serial} từ ngày {_fmt(cert.revoked_on)}.", "success")
+        if outcome.ok:
+            flash(f"Đã thu hồi giấy chứng nhận số {cert.serial} từ ngày {fmt.date(cert.revoked_on)}.", "success")
             return redirect(url_for("certificates.detail", cert_id=cert.id))
     return render_template("certificates/revoke.html", cert=cert, form=form)
 
@@ -344,13 +325,9 @@ def reissue(cert_id: int):
         return redirect(url_for("certificates.detail", cert_id=cert.id))
     form = ReissueForm(holder_name=cert.holder_name, holder_birth_year=cert.holder_birth_year)
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             new = services.reissue(cert, holder_name=form.holder_name.data, holder_birth_year=form.holder_birth_year.data, by=_user())
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"Đã cấp lại giấy chứng nhận số {new.serial}; giấy số {cert.serial} được đánh dấu đã được thay thế.", "success")
             return redirect(url_for("certificates.detail", cert_id=new.id))
     return render_template("certificates/reissue.html", cert=cert, form=form)
@@ -367,7 +344,7 @@ def record_external(person_id: int):
     form = ExternalForm()
     form.program_code.choices = [("", "— Chọn —")] + [(p.code, f"{p.title} ({p.code})") for p in _current_programs()]
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             cert = services.record_external(
                 person=person,
                 program_code=form.program_code.data,
@@ -377,11 +354,7 @@ def record_external(person_id: int):
                 basis=form.basis.data,
                 by=_user(),
             )
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"Đã ghi nhận giấy chứng nhận cấp ngoài hệ thống cho {person.full_name} (số hiệu trong hệ thống {cert.serial}).", "success")
             return redirect(url_for("certificates.detail", cert_id=cert.id))
     existing = db.session.scalars(
@@ -402,7 +375,7 @@ def settings():
         if not code:
             provinces = paginate(scoped(select(Unit), Unit).where(Unit.kind == UnitKind.PROVINCE).order_by(Unit.name))
             return render_template("certificates/settings_choose.html", page=provinces)
-        province = db.session.scalar(scoped(select(Unit), Unit).where(Unit.code == code, Unit.kind == UnitKind.PROVINCE))
+        province = scoped_by_code(Unit, code, [UnitKind.PROVINCE])
         if province is None:
             abort(404)
     else:
@@ -412,13 +385,9 @@ def settings():
     if form.validate_on_submit():
         fields = {name: (getattr(form, name).data or "").strip() for name in SETTINGS_FIELDS}
         fields["serial_prefix"] = fields["serial_prefix"].upper()
-        try:
+        with service_errors(form) as outcome:
             services.update_settings(current, **fields)
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"Đã lưu mẫu giấy chứng nhận của {province.name}. Giấy cấp từ nay dùng các thông tin mới.", "success")
             return redirect(url_for("certificates.settings", unit=province.code if current_user.role == Role.SYSTEM_ADMIN else None))
     return render_template("certificates/settings.html", form=form, province=province)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ..classes.models import ClassEnrollment, TrainingClass
 from ..core import jobs
 from ..core.access import get_scoped_or_404, roles_required, scoped
+from ..core.models import JobStatus
 from ..core.panels import register_panel
 from ..core.roles import OFFICERS, STAFF
 from ..extensions import db
@@ -54,7 +55,7 @@ def job(job_id: int):
 @roles_required(*STAFF)
 def job_download(job_id: int):
     row = jobs.get_own_job(job_id)
-    if row.status != "done" or not row.result_path:
+    if row.status != JobStatus.DONE or not row.result_path:
         flash("Tệp chưa sẵn sàng.", "warning")
         return redirect(url_for("certificates.job", job_id=row.id))
     return send_file(row.result_path, mimetype="application/zip", as_attachment=True, download_name=row.result_name)

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..org.forms.units import DateField, IntegerField, SelectField, TimeField, confirm_field
+from ..core.forms import DateField, IntegerField, SelectField, TimeField, confirm_field
 from .models import Assessment, ClassMode
 
 PICK = ("", "— Chọn —")

@@ -40,6 +40,28 @@ class Assessment(TitledEnum):
 Assessment.TITLES = {"score": "Điểm bài kiểm tra cuối khóa", "pass_fail": "Đạt / không đạt", "online": "Theo quy định hoàn thành của chương trình trực tuyến"}
 
 
+class ClassEnrollmentStatus(TitledEnum):
+    """A person's state in a class (``ClassEnrollment.status``)."""
+
+    ENROLLED = "enrolled"
+    WITHDRAWN = "withdrawn"
+    COMPLETED = "completed"
+
+
+ClassEnrollmentStatus.TITLES = {"enrolled": "Đang học", "withdrawn": "Đã rút", "completed": "Đã hoàn thành"}
+
+
+class AttendanceStatus(TitledEnum):
+    """A person's attendance at a session (``Attendance.status``)."""
+
+    PRESENT = "present"
+    ABSENT = "absent"
+    EXCUSED = "excused"
+
+
+AttendanceStatus.TITLES = {"present": "Có mặt", "absent": "Vắng", "excused": "Vắng có phép"}
+
+
 class TrainingClass(IdMixin, db.Model):
     """A class (lớp tập huấn / bồi dưỡng) run by trainers for a program."""
 
@@ -122,14 +144,14 @@ class ClassEnrollment(PersonScoped, IdMixin, db.Model):
     __tablename__ = "class_enrollment"
     __table_args__ = (UniqueConstraint("class_id", "person_id"), Index("ix_class_enrollment_person_id", "person_id"))
 
-    ENROLLED = "enrolled"
-    WITHDRAWN = "withdrawn"
-    COMPLETED = "completed"
-    STATUS_TITLES = {"enrolled": "Đang học", "withdrawn": "Đã rút", "completed": "Đã hoàn thành"}
+    # the statuses, as members of ClassEnrollmentStatus
+    ENROLLED = ClassEnrollmentStatus.ENROLLED
+    WITHDRAWN = ClassEnrollmentStatus.WITHDRAWN
+    COMPLETED = ClassEnrollmentStatus.COMPLETED
 
     class_id: Mapped[int] = mapped_column(ForeignKey("training_class.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
-    status: Mapped[str] = mapped_column(String(20), default=ENROLLED)
+    status: Mapped[str] = mapped_column(String(20), default=ClassEnrollmentStatus.ENROLLED.value)
     enrolled_on: Mapped[dt.date] = mapped_column(Date, default=clock.today)
     withdraw_reason: Mapped[str | None] = mapped_column(Text)
     score: Mapped[int | None] = mapped_column(Integer)
@@ -141,20 +163,20 @@ class ClassEnrollment(PersonScoped, IdMixin, db.Model):
 
     @property
     def status_title(self) -> str:
-        return self.STATUS_TITLES.get(self.status, self.status)
+        return ClassEnrollmentStatus.TITLES.get(self.status, self.status)
 
 
 class Attendance(db.Model):
     __tablename__ = "attendance"
 
-    PRESENT = "present"
-    ABSENT = "absent"
-    EXCUSED = "excused"
-    TITLES = {"present": "Có mặt", "absent": "Vắng", "excused": "Vắng có phép"}
+    # the statuses, as members of AttendanceStatus
+    PRESENT = AttendanceStatus.PRESENT
+    ABSENT = AttendanceStatus.ABSENT
+    EXCUSED = AttendanceStatus.EXCUSED
 
     session_id: Mapped[int] = mapped_column(ForeignKey("class_session.id", ondelete="CASCADE"), primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))  # an AttendanceStatus value
     via: Mapped[str] = mapped_column(String(20), default="grid")  # grid | qr
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.now)
 

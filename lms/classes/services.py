@@ -3,7 +3,7 @@
 A class completes a person's program the moment its rule is met: attendance share
 ≥ the class minimum (default 80%) and the final assessment (score ≥ pass score, or
 passed), or — for online and blended classes assessed online — the online
-program's own rule. Completion goes through :func:`training.services.complete`,
+program's own rule. Completion goes through :func:`lms.learning.services.complete`,
 so ``program_completed`` fires once per person and program, however often
 results are saved.
 """
@@ -14,9 +14,10 @@ import datetime as dt
 import secrets
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ..core import audit, clock
+from ..core import format as fmt
 from ..core.errors import ServiceError
 from ..core.rows import insert_once, lock
 from ..core.text import nfc
@@ -24,8 +25,8 @@ from ..curriculum.services import current_program
 from ..extensions import db
 from ..learning import services
 from ..learning.models import EnrollmentStatus
-from ..org.models import Person, Unit, UnitKind, User
-from .models import Assessment, Attendance, ClassEnrollment, ClassMode, ClassSession, ClassStatus, TrainingClass
+from ..org.models import MediatorMembership, Person, TrainerAppointment, Unit, UnitKind, User
+from .models import Assessment, Attendance, AttendanceStatus, ClassEnrollment, ClassMode, ClassSession, ClassStatus, TrainingClass
 
 #: How long before its start a session accepts QR check-in.
 CHECKIN_EARLY = dt.timedelta(minutes=30)
@@ -127,10 +128,51 @@ def _lock(klass: TrainingClass) -> None:
     db.session.execute(stmt)
 
 
+def organizes(klass: TrainingClass, unit: Unit) -> bool:
+    """``unit`` lies in the subtree of the class's organizing unit."""
+    return unit.path.startswith(klass.unit.path)
+
+
+def eligible_ids(program_code: str, unit: Unit):
+    """A select of the ids of the people ``program_code`` is meant for, today, under ``unit``
+    (:func:`lms.learning.services.audience_person_ids`); a program for no role: everyone registered there."""
+    program = current_program(program_code)
+    ids = services.audience_person_ids(program.audience if program is not None else None, clock.today(), unit)
+    return ids if ids is not None else select(Person.id).where(Person.scope_clause(unit.path))
+
+
+def pool_condition(unit: Unit):
+    """SQL: the person belongs to ``unit``'s subtree: registered there, or an active mediator / trainer there."""
+    day = clock.today()
+    return or_(
+        Person.scope_clause(unit.path),
+        Person.id.in_(select(MediatorMembership.person_id).where(MediatorMembership.scope_clause(unit.path), MediatorMembership.active_clause(day))),
+        Person.id.in_(select(TrainerAppointment.person_id).where(TrainerAppointment.scope_clause(unit.path), TrainerAppointment.active_clause(day))),
+    )
+
+
+def outside(people: list[Person], unit: Unit) -> list[Person]:
+    """Those of ``people`` who do not belong to ``unit``'s subtree (:func:`pool_condition`)."""
+    if not people:
+        return []
+    ids = {p.id for p in people}
+    inside = set(db.session.scalars(select(Person.id).where(Person.id.in_(ids), pool_condition(unit))))
+    return [p for p in people if p.id not in inside]
+
+
 def enroll(klass: TrainingClass, people: Iterable[Person], by: User | None = None) -> list[ClassEnrollment]:
-    """Enroll people (capacity enforced, also under concurrent enrollments); already enrolled people are skipped."""
+    """Enroll people (capacity enforced, also under concurrent enrollments); already enrolled people are skipped.
+
+    The one rule of who may sit in a class: everyone enrolled belongs to the class's organizing unit
+    (:func:`outside`); one person outside refuses the whole call, whichever page or command it comes from.
+    """
     if klass.status == ClassStatus.FINISHED:
         raise ServiceError("Lớp đã kết thúc, không thể ghi danh thêm.")
+    people = list(people)
+    strangers = outside(people, klass.unit)
+    if strangers:
+        names = ", ".join(p.full_name for p in strangers[:5]) + ("…" if len(strangers) > 5 else "")
+        raise ServiceError(f"{len(strangers)} người được chọn không thuộc đơn vị tổ chức này ({klass.unit.name}): {names}.", "unit")
     program = current_program(klass.program_code)
     _lock(klass)
     existing = {e.person_id: e for e in db.session.scalars(select(ClassEnrollment).where(ClassEnrollment.class_id == klass.id))}
@@ -181,8 +223,9 @@ def lock_roster(klass: TrainingClass) -> None:
 
 def mark(session: ClassSession, person_id: int, status: str, via: str = "grid") -> Attendance:
     """Record a person's attendance at a session (the grid and QR check-in; twice at once is one mark)."""
-    if status not in Attendance.TITLES:
+    if status not in AttendanceStatus.TITLES:
         raise ServiceError("Trạng thái điểm danh không hợp lệ.")
+    status = AttendanceStatus(status).value
     services.lock_enrollments([person_id], session.klass.program_code)
     enrolled = db.session.scalar(
         select(ClassEnrollment).where(ClassEnrollment.class_id == session.class_id, ClassEnrollment.person_id == person_id)
@@ -214,7 +257,7 @@ def checkin(code: str, person: Person | None, at: dt.datetime | None = None) -> 
         raise ServiceError("Mã điểm danh không hợp lệ.")
     if not session_open(session, at):
         raise ServiceError(
-            f"Chỉ điểm danh được trong thời gian buổi học ({session.starts_at:%H:%M}–{session.ends_at:%H:%M} ngày {session.on:%d/%m/%Y})."
+            f"Chỉ điểm danh được trong thời gian buổi học ({fmt.time(session.starts_at)}–{fmt.time(session.ends_at)} ngày {fmt.date(session.on)})."
         )
     if person is None:
         raise ServiceError("Tài khoản của bạn không gắn với hồ sơ học viên.")

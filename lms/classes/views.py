@@ -20,23 +20,23 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..core import clock
+from ..core import format as fmt
 from ..core.access import get_scoped_or_404, login_required, roles_required, scope_condition, scoped
-from ..core.errors import ServiceError
 from ..core.nav import register_nav
 from ..core.pagination import paginate
 from ..core.roles import STAFF, Role
 from ..core.text import nfc
+from ..core.web import scoped_by_code, service_errors
 from ..curriculum.models import Program
 from ..curriculum.services import current_program
 from ..extensions import db
 from ..learning.models import Enrollment, EnrollmentStatus
-from ..org.forms.units import apply_service_error
 from ..org.models import MediatorMembership, Person, Team, TrainerAppointment, Unit, UnitKind
 from ..org.services.roster import search_condition
-from ..org.views.units import picked_unit, scoped_unit_by_code, setup_unit_picker
+from ..org.views.units import picked_unit, setup_unit_picker
 from . import services as classes
 from .forms import ClassForm, FinishForm, SessionForm, SessionRemoveForm, WithdrawForm
-from .models import Assessment, Attendance, ClassEnrollment, ClassSession, ClassStatus, TrainingClass
+from .models import Assessment, AttendanceStatus, ClassEnrollment, ClassSession, ClassStatus, TrainingClass
 
 bp = Blueprint("classes", __name__, url_prefix="/learn", template_folder="templates")
 
@@ -71,53 +71,6 @@ def _current_programs() -> list[Program]:
 def _program_title(code: str) -> str:
     program = current_program(code)
     return program.title if program is not None else code
-
-
-def _eligible_in(program_code: str, unit: Unit):
-    """A select of the ids of the people a program is meant for, active today under ``unit``.
-
-    Mediators' program: an active mediator membership in a team there; trainers' program: an active
-    trainer appointment there; any other program: people registered there.
-    """
-    day = clock.today()
-    program = current_program(program_code)
-    audience = program.audience if program is not None else None
-    if audience == "mediator":
-        return select(MediatorMembership.person_id).where(
-            MediatorMembership.scope_clause(unit.path),
-            MediatorMembership.active_clause(day),
-        )
-    if audience == "trainer":
-        return select(TrainerAppointment.person_id).where(
-            TrainerAppointment.scope_clause(unit.path),
-            TrainerAppointment.active_clause(day),
-        )
-    return select(Person.id).where(Person.scope_clause(unit.path))
-
-
-def _pool_condition(unit: Unit):
-    """People attached to ``unit``'s subtree: registered there, or an active mediator / trainer there."""
-    day = clock.today()
-    return or_(
-        Person.scope_clause(unit.path),
-        Person.id.in_(select(MediatorMembership.person_id).where(
-            MediatorMembership.scope_clause(unit.path),
-            MediatorMembership.active_clause(day),
-        )),
-        Person.id.in_(select(TrainerAppointment.person_id).where(
-            TrainerAppointment.scope_clause(unit.path),
-            TrainerAppointment.active_clause(day),
-        )),
-    )
-
-
-def _outside(people: list[Person], unit: Unit) -> list[Person]:
-    """Those of ``people`` (already in the user's scope) who do not belong to ``unit``'s subtree."""
-    if not people:
-        return []
-    ids = {p.id for p in people}
-    inside = set(db.session.scalars(select(Person.id).where(Person.id.in_(ids), _pool_condition(unit))))
-    return [p for p in people if p.id not in inside]
 
 
 def _prefilled_people() -> list[Person]:
@@ -244,7 +197,7 @@ def class_list():
         year = None
     unit = None
     if unit_code:
-        unit = scoped_unit_by_code(unit_code)
+        unit = scoped_by_code(Unit, unit_code)
         if unit is None:
             flash(f"Không tìm thấy đơn vị có mã «{unit_code}» trong phạm vi quản lý của bạn.", "warning")
         else:
@@ -282,23 +235,14 @@ def class_new():
             form.capacity.data = len(people)
     if form.validate_on_submit():
         unit = picked_unit(form, ORGANIZER_KINDS)
-        outside = _outside(people, unit) if unit is not None else []
-        if outside:
-            names = ", ".join(p.full_name for p in outside[:5]) + ("…" if len(outside) > 5 else "")
-            field = form.unit_id if getattr(form, "unit_id", None) is not None else form.unit_code
-            field.errors = [*field.errors, f"{len(outside)} người được chọn không thuộc đơn vị tổ chức này: {names}."]
-        elif unit is not None:
-            try:
+        if unit is not None:
+            with service_errors(form, {"unit": "unit_id" if getattr(form, "unit_id", None) is not None else "unit_code", "capacity": "capacity"}) as outcome:
                 fields = _class_fields(form, unit)
                 klass = classes.create_class(
                     program_code=form.program_code.data, trainers=[trainers[i] for i in form.trainer_ids.data or []], by=current_user, **fields,
                 )
                 added = classes.enroll(klass, people, by=current_user) if people else []
-            except ServiceError as exc:
-                db.session.rollback()
-                apply_service_error(form, exc, {"unit": "unit_id" if getattr(form, "unit_id", None) is not None else "unit_code", "capacity": "capacity"})
-            else:
-                db.session.commit()
+            if outcome.ok:
                 message = f"Đã tạo lớp «{klass.title}»."
                 if added:
                     message += f" Đã ghi danh {len(added)} người."
@@ -324,15 +268,11 @@ def class_edit(class_id: int):
         fields = _class_fields(form, unit) if unit is not None else None
         outside = [s for s in klass.sessions if fields and not fields["starts_on"] <= s.on <= fields["ends_on"]]
         if outside:
-            form.ends_on.errors = [*form.ends_on.errors, f"Có buổi học ngày {outside[0].on:%d/%m/%Y} nằm ngoài thời gian mới của lớp."]
+            form.ends_on.errors = [*form.ends_on.errors, f"Có buổi học ngày {fmt.date(outside[0].on)} nằm ngoài thời gian mới của lớp."]
         elif unit is not None:
-            try:
+            with service_errors(form, {"unit": "unit_id" if getattr(form, "unit_id", None) is not None else "unit_code"}) as outcome:
                 classes.update_class(klass, trainers=[trainers[i] for i in form.trainer_ids.data or []], **fields)
-            except ServiceError as exc:
-                db.session.rollback()
-                apply_service_error(form, exc, {"unit": "unit_id" if getattr(form, "unit_id", None) is not None else "unit_code"})
-            else:
-                db.session.commit()
+            if outcome.ok:
                 flash("Đã lưu thông tin lớp.", "success")
                 return redirect(url_for("classes.class_detail", class_id=klass.id))
     return render_template("classes/class_form.html", form=form, klass=klass, people=[], title=f"Sửa lớp: {klass.title}",
@@ -347,7 +287,6 @@ def class_open(class_id: int):
         flash("Chỉ mở được lớp đang ở trạng thái dự kiến.", "warning")
     else:
         classes.update_class(klass, status=ClassStatus.OPEN.value)
-        db.session.commit()
         flash(f"Lớp «{klass.title}» đã chuyển sang trạng thái «{ClassStatus.OPEN.title}».", "success")
     return redirect(url_for("classes.class_detail", class_id=klass.id))
 
@@ -388,14 +327,10 @@ def session_add(class_id: int):
         return refused
     form = SessionForm()
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             session = classes.add_session(klass, form.on.data, form.starts_at.data, form.ends_at.data, nfc(form.topic.data))
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Đã thêm buổi học ngày {session.on:%d/%m/%Y}, {session.starts_at:%H:%M}–{session.ends_at:%H:%M}.", "success")
+        if outcome.ok:
+            flash(f"Đã thêm buổi học ngày {fmt.date(session.on)}, {fmt.time(session.starts_at)}–{fmt.time(session.ends_at)}.", "success")
             return redirect(url_for("classes.class_detail", class_id=klass.id) + "#buoi-hoc")
     flash("Chưa thêm được buổi học: hãy sửa các ô được đánh dấu.", "danger")
     return _detail_page(klass, form, 400)
@@ -407,13 +342,9 @@ def session_remove(session_id: int):
     session, klass = _session_or_404(session_id)
     form = SessionRemoveForm()
     if form.validate_on_submit():
-        try:
+        with service_errors() as outcome:
             classes.remove_session(session)
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash("Đã xóa buổi học.", "success")
         return redirect(url_for("classes.class_detail", class_id=klass.id))
     return render_template("classes/session_remove.html", form=form, session=session, klass=klass)
@@ -427,8 +358,8 @@ def _enroll_filters(klass: TrainingClass):
     unit = None
     code = request.args.get("unit", "").strip()
     if code:
-        unit = scoped_unit_by_code(code)
-        if unit is None or not unit.path.startswith(klass.unit.path):
+        unit = scoped_by_code(Unit, code)
+        if unit is None or not classes.organizes(klass, unit):
             flash(f"Không tìm thấy đơn vị có mã «{code}» thuộc {klass.unit.name} trong phạm vi quản lý của bạn.", "warning")
             unit = None
     team = None
@@ -439,7 +370,7 @@ def _enroll_filters(klass: TrainingClass):
 
 
 def _candidates(klass: TrainingClass, unit: Unit | None, team: Team | None, q: str, pending: bool):
-    stmt = scoped(select(Person), Person).where(Person.id.in_(_eligible_in(klass.program_code, unit or klass.unit)))
+    stmt = scoped(select(Person), Person).where(Person.id.in_(classes.eligible_ids(klass.program_code, unit or klass.unit)))
     if team is not None:
         day = clock.today()
         stmt = stmt.where(Person.id.in_(select(MediatorMembership.person_id).where(
@@ -465,11 +396,11 @@ def class_enroll(class_id: int):
         if refused is not None:
             return refused
         if request.form.get("mode") == "unit":
-            unit = scoped_unit_by_code(request.form.get("unit", ""))
-            if unit is None or not unit.path.startswith(klass.unit.path):
+            unit = scoped_by_code(Unit, request.form.get("unit", ""))
+            if unit is None or not classes.organizes(klass, unit):
                 flash("Không tìm thấy đơn vị trong phạm vi quản lý của bạn và thuộc đơn vị tổ chức lớp.", "danger")
                 return redirect(back)
-            stmt = scoped(select(Person), Person).where(Person.id.in_(_eligible_in(klass.program_code, unit)))
+            stmt = scoped(select(Person), Person).where(Person.id.in_(classes.eligible_ids(klass.program_code, unit)))
             people = list(db.session.scalars(stmt.order_by(Person.search_key, Person.id)))
         else:
             people = []
@@ -478,20 +409,13 @@ def class_enroll(class_id: int):
                     people.append(get_scoped_or_404(Person, int(raw)))
                 except ValueError:
                     abort(404)
-            outside = _outside(people, klass.unit)
-            if outside:
-                flash(f"{outside[0].full_name} không thuộc {klass.unit.name} (đơn vị tổ chức lớp); chưa ghi danh ai.", "danger")
-                return redirect(back)
         if not people:
             flash("Chưa chọn người nào để ghi danh.", "warning")
             return redirect(back)
-        try:
+        with service_errors(flash_as="{} Chưa ghi danh ai.") as outcome:
             added = classes.enroll(klass, people, by=current_user)
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(exc.message + " Chưa ghi danh ai.", "danger")
+        if not outcome.ok:
             return redirect(back)
-        db.session.commit()
         skipped = len(people) - len(added)
         message = f"Đã ghi danh {len(added)} người vào lớp."
         if skipped:
@@ -510,7 +434,7 @@ def class_enroll(class_id: int):
         ))
     whole = None
     if unit is not None and unit.kind in WHOLE_UNIT_KINDS and not team and not q:
-        count_stmt = scoped(select(func.count(Person.id)), Person).where(Person.id.in_(_eligible_in(klass.program_code, unit)))
+        count_stmt = scoped(select(func.count(Person.id)), Person).where(Person.id.in_(classes.eligible_ids(klass.program_code, unit)))
         whole = db.session.scalar(count_stmt)
     program = current_program(klass.program_code)
     return render_template(
@@ -535,13 +459,9 @@ def class_withdraw(class_id: int):
         abort(404)
     form = WithdrawForm()
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             classes.withdraw(row, form.reason.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"Đã rút {person.full_name} khỏi lớp.", "success")
             return redirect(url_for("classes.class_detail", class_id=klass.id))
     return render_template("classes/class_withdraw.html", form=form, klass=klass, person=person)
@@ -645,29 +565,26 @@ def attendance(session_id: int):
         chosen, bad = {}, []
         for r in rows:
             value = request.form.get(f"s{r.person_id}", "")
-            if value in Attendance.TITLES:
+            if value in AttendanceStatus.TITLES:
                 chosen[r.person_id] = value
             elif value:
                 bad.append(r.person.full_name)
         if bad:
             flash(f"Trạng thái điểm danh không hợp lệ ({', '.join(bad)}); chưa lưu gì.", "danger")
             return render_template("classes/session_attendance.html", session=session, klass=klass, rows=rows, marks=marks,
-                                   chosen=request.form, titles=Attendance.TITLES), 400
+                                   chosen=request.form, titles=AttendanceStatus.TITLES), 400
         before = {r.id: r.status for r in rows}
         saved = 0
         classes.lock_roster(klass)
-        try:
+        with service_errors(flash_as="{} Chưa lưu gì.") as outcome:
             for r in rows:
                 value = chosen.get(r.person_id)
                 if value is None or (r.person_id in marks and marks[r.person_id].status == value):
                     continue
                 classes.mark(session, r.person_id, value, via="grid")
                 saved += 1
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(exc.message + " Chưa lưu gì.", "danger")
+        if not outcome.ok:
             return redirect(url_for("classes.attendance", session_id=session.id))
-        db.session.commit()
         completed = [r for r in rows if before[r.id] != ClassEnrollment.COMPLETED and r.status == ClassEnrollment.COMPLETED]
         message = f"Đã lưu điểm danh ({saved} thay đổi)."
         if completed:
@@ -675,7 +592,7 @@ def attendance(session_id: int):
         flash(message, "success")
         return redirect(url_for("classes.attendance", session_id=session.id))
     return render_template("classes/session_attendance.html", session=session, klass=klass, rows=rows, marks=marks, chosen={},
-                           titles=Attendance.TITLES)
+                           titles=AttendanceStatus.TITLES)
 
 
 @bp.route("/sessions/<int:session_id>/qr")
@@ -696,12 +613,10 @@ def checkin(code: str):
         abort(404)
     klass = session.klass
     if request.method == "POST":
-        try:
+        with service_errors(flash_as=None) as outcome:
             row = classes.checkin(code, current_user.person)
-        except ServiceError as exc:
-            db.session.rollback()
-            return render_template("classes/checkin.html", session=session, klass=klass, error=exc.message, done=None), 400
-        db.session.commit()
+        if not outcome.ok:
+            return render_template("classes/checkin.html", session=session, klass=klass, error=outcome.error.message, done=None), 400
         return render_template("classes/checkin.html", session=session, klass=klass, error=None, done=row)
     return render_template("classes/checkin.html", session=session, klass=klass, error=None, done=None)
 
@@ -748,7 +663,7 @@ def class_results(class_id: int):
         else:
             before = {r.id: r.status for r in rows}
             classes.lock_roster(klass)
-            try:
+            with service_errors(flash_as="{} Chưa lưu gì.") as outcome:
                 for r in rows:
                     if r.id not in values:
                         continue
@@ -758,11 +673,8 @@ def class_results(class_id: int):
                     if klass.assessment == Assessment.PASS_FAIL and passed == r.passed:
                         continue
                     classes.record_result(r, score=score, passed=passed)
-            except ServiceError as exc:
-                db.session.rollback()
-                flash(exc.message + " Chưa lưu gì.", "danger")
+            if not outcome.ok:
                 return redirect(url_for("classes.class_results", class_id=klass.id))
-            db.session.commit()
             completed = [r for r in rows if before[r.id] != ClassEnrollment.COMPLETED and r.status == ClassEnrollment.COMPLETED]
             message = "Đã lưu kết quả."
             if completed:
@@ -781,7 +693,6 @@ def class_finish(class_id: int):
     form = FinishForm()
     if klass.status != ClassStatus.FINISHED and form.validate_on_submit():
         classes.finish(klass)
-        db.session.commit()
         flash(f"Đã kết thúc lớp «{klass.title}».", "success")
         return redirect(url_for("classes.class_finish", class_id=klass.id))
     if request.method == "POST" and klass.status == ClassStatus.FINISHED:

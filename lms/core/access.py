@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import ColumnElement, and_, false, select, true
+from sqlalchemy import ColumnElement, and_, false, func, select, true
 
 from .roles import Role
 
@@ -96,6 +96,12 @@ def subtree(column: ColumnElement, path: str) -> ColumnElement[bool]:
     """
     lo, hi = subtree_range(path)
     return and_(column >= lo, column < hi)
+
+
+def under(column: ColumnElement, root_path: ColumnElement) -> ColumnElement[bool]:
+    """``column`` (a materialized path) lies in the subtree rooted at the path held by ``root_path``, another column:
+    the same range as :func:`subtree`, built in SQL because the root is only known row by row (a join)."""
+    return and_(column >= root_path, column < func.substr(root_path, 1, func.length(root_path) - 1) + "0")
 
 
 def user_scope_path(user=None) -> str | None:

@@ -16,6 +16,7 @@ from sqlalchemy import inspect, select
 
 from ..extensions import db
 from . import bulk, clock
+from . import format as fmt
 from .models import AuditLog
 
 #: The account a background job acts for (set with :func:`acting_as`); outside a job, the signed-in user.
@@ -180,7 +181,7 @@ def audit_value(value: Any) -> str:
         return _VALUE_TITLES[value]
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
-            return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
+            return fmt.date(dt.date.fromisoformat(value))
         except ValueError:
             return value
     return str(_VALUE_TITLES.get(value, value)) if isinstance(value, str) else str(value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 from flask.cli import AppGroup
 from flask_migrate import upgrade
@@ -18,6 +20,16 @@ def init_command() -> None:
 
 #: Steps of ``flask lms setup`` (run by ``make run``), registered by the areas: (order, name, function).
 _setup_steps: list[tuple[int, str, object]] = []
+
+
+def parse_day(_ctx, _param, value: str | None) -> dt.date | None:
+    """Click callback of a ``--date YYYY-MM-DD`` option: a ``date``, or ``None`` when not given."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"«{value}» không phải ngày dạng YYYY-MM-DD.") from None
 
 
 def register_setup_step(order: int, name: str, func) -> None:

@@ -17,7 +17,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from . import clock
-from .models import Job
+from .models import JOB_PENDING, Job, JobStatus
 
 log = logging.getLogger(__name__)
 _registry: dict[str, Callable[[Job], None]] = {}
@@ -37,7 +37,7 @@ def start(kind: str, params: dict, user_id: int | None = None) -> Job:
     """Create the job row, commit it, and queue it (RQ) or run it now (inline)."""
     if kind not in _registry:
         raise KeyError(kind)
-    row = Job(kind=kind, params=params, user_id=user_id, status="queued")
+    row = Job(kind=kind, params=params, user_id=user_id, status=JobStatus.QUEUED.value)
     db.session.add(row)
     db.session.commit()
     redis_url = current_app.config.get("REDIS_URL")
@@ -54,22 +54,22 @@ def start(kind: str, params: dict, user_id: int | None = None) -> Job:
 def run(job_id: int) -> None:
     """Run a job in the current app context; commits its progress as it goes."""
     row = db.session.get(Job, job_id)
-    if row is None or row.status not in ("queued", "running"):
+    if row is None or row.status not in JOB_PENDING:
         return
-    row.status = "running"
+    row.status = JobStatus.RUNNING.value
     db.session.commit()
     try:
         _registry[row.kind](row)
     except Exception as exc:  # a job's failure is recorded, not raised into the page
         db.session.rollback()
         row = db.session.get(Job, job_id)
-        row.status = "failed"
+        row.status = JobStatus.FAILED.value
         row.error = f"{type(exc).__name__}: {exc}"[:1000]
         row.finished_at = clock.now()
         db.session.commit()
         log.error("job %s failed: %s", job_id, traceback.format_exc())
         return
-    row.status = "done"
+    row.status = JobStatus.DONE.value
     row.finished_at = clock.now()
     db.session.commit()
 
@@ -114,7 +114,7 @@ def report(row: Job, done: int, total: int | None = None) -> None:
 def live_progress(row: Job) -> tuple[int, int]:
     """``(done, total)`` of a job: what :func:`report` last said while it runs, else the row's own."""
     redis_url = current_app.config.get("REDIS_URL")
-    if redis_url and row.status in ("queued", "running"):
+    if redis_url and row.status in JOB_PENDING:
         from redis import Redis
         from redis.exceptions import RedisError
 

@@ -3,7 +3,7 @@
 Configuration (``app.config``, read from ``LMS_SMTP_*``): ``SMTP_HOST``,
 ``SMTP_PORT`` (587: STARTTLS; 465: implicit TLS), ``SMTP_USER``,
 ``SMTP_PASSWORD``, ``SMTP_FROM``. :func:`send_mail` returns how the message
-went out: ``"email"`` when the SMTP server accepted it, ``"log"`` when it was
+went out (a :class:`~lms.core.notifications.Delivery`): ``"email"`` when the SMTP server accepted it, ``"log"`` when it was
 written to the ``lms.mail`` log instead (no SMTP configured, or the server
 refused it: the failure is logged too, nothing is raised).
 """
@@ -17,6 +17,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from flask import current_app
+
+from .notifications import Delivery
 
 log = logging.getLogger("lms.mail")
 
@@ -35,13 +37,13 @@ def build_message(to: str, subject: str, body: str) -> EmailMessage:
     return msg
 
 
-def send_mail(to: str, subject: str, body: str) -> str:
-    """Send one plain-text message; ``"email"`` when sent, ``"log"`` when written to the log instead."""
+def send_mail(to: str, subject: str, body: str) -> Delivery:
+    """Send one plain-text message; ``Delivery.EMAIL`` when sent, ``Delivery.LOG`` when written to the log instead."""
     config = current_app.config
     host = config.get("SMTP_HOST")
     if not host:
         log.info("Email not sent (SMTP not configured) to %s\nSubject: %s\n\n%s", to, subject, body)
-        return "log"
+        return Delivery.LOG
     port = int(config.get("SMTP_PORT") or 25)
     user, password = config.get("SMTP_USER"), config.get("SMTP_PASSWORD")
     msg = build_message(to, subject, body)
@@ -58,6 +60,6 @@ def send_mail(to: str, subject: str, body: str) -> str:
             smtp.send_message(msg)
     except (smtplib.SMTPException, OSError) as exc:
         log.error("Email to %s failed (%s: %s); message follows\nSubject: %s\n\n%s", to, type(exc).__name__, exc, subject, body)
-        return "log"
+        return Delivery.LOG
     log.info("Email sent to %s: %s", to, subject)
-    return "email"
+    return Delivery.EMAIL

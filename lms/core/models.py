@@ -32,6 +32,47 @@ class TitledEnum(enum.StrEnum):
         return [(m.value, m.title) for m in cls]
 
 
+class AuditAction(TitledEnum):
+    """What an audit log row records (``AuditLog.action``; areas may write others, shown as they are)."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    END = "end"
+    IMPORT = "import"
+    RESET_PASSWORD = "reset_password"  # noqa: S105 (not a password)
+    DISABLE = "disable"
+    ENABLE = "enable"
+    REVOKE = "revoke"
+    REPLACE = "replace"
+
+
+AuditAction.TITLES = {
+    "create": "Tạo mới",
+    "update": "Cập nhật",
+    "end": "Kết thúc",
+    "import": "Nhập từ tệp",
+    "reset_password": "Đặt lại mật khẩu",
+    "disable": "Khóa tài khoản",
+    "enable": "Mở khóa tài khoản",
+    "revoke": "Thu hồi",
+    "replace": "Được cấp lại (thay thế)",
+}
+
+
+class JobStatus(TitledEnum):
+    """A background job's state (``Job.status``)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+JobStatus.TITLES = {"queued": "Đang chờ", "running": "Đang xử lý", "done": "Hoàn tất", "failed": "Lỗi"}
+#: States in which a job has not finished (still to run, or running).
+JOB_PENDING = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
 class IdMixin:
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
@@ -55,21 +96,9 @@ class AuditLog(IdMixin, db.Model):
     action: Mapped[str] = mapped_column(String(20))  # create | update | end | import | ...
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-    ACTION_TITLES = {
-        "create": "Tạo mới",
-        "update": "Cập nhật",
-        "end": "Kết thúc",
-        "import": "Nhập từ tệp",
-        "reset_password": "Đặt lại mật khẩu",
-        "disable": "Khóa tài khoản",
-        "enable": "Mở khóa tài khoản",
-        "revoke": "Thu hồi",
-        "replace": "Được cấp lại (thay thế)",
-    }
-
     @property
     def action_title(self) -> str:
-        return self.ACTION_TITLES.get(self.action, self.action)
+        return AuditAction.TITLES.get(self.action, self.action)
 
 
 class Job(IdMixin, db.Model):
@@ -79,7 +108,7 @@ class Job(IdMixin, db.Model):
 
     kind: Mapped[str] = mapped_column(String(40))
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued | running | done | failed
+    status: Mapped[str] = mapped_column(String(20), default=JobStatus.QUEUED.value)  # a JobStatus value
     done: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)
     result_path: Mapped[str | None] = mapped_column(String(500))
@@ -91,17 +120,15 @@ class Job(IdMixin, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.now)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
-    STATUS_TITLES = {"queued": "Đang chờ", "running": "Đang xử lý", "done": "Hoàn tất", "failed": "Lỗi"}
-
     @property
     def percent(self) -> int:
-        if self.status == "done":
+        if self.status == JobStatus.DONE:
             return 100
         return (100 * self.done) // self.total if self.total else 0
 
     @property
     def status_title(self) -> str:
-        return self.STATUS_TITLES.get(self.status, self.status)
+        return JobStatus.TITLES.get(self.status, self.status)
 
 
 class DataGeneration(db.Model):

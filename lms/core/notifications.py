@@ -10,7 +10,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from . import clock
-from .models import IdMixin
+from .models import IdMixin, TitledEnum
+
+
+class Delivery(TitledEnum):
+    """How a notification went out (``Notification.delivery``)."""
+
+    APP = "app"  # in the app only (no email address)
+    EMAIL = "email"  # also emailed (the SMTP server accepted it)
+    LOG = "log"  # written to the mail log (no SMTP, a refused message, or nobody to read it in the app)
+
+
+Delivery.TITLES = {"app": "Trong ứng dụng", "email": "Thư điện tử", "log": "Ghi vào nhật ký"}
 
 
 class Notification(IdMixin, db.Model):
@@ -22,14 +33,14 @@ class Notification(IdMixin, db.Model):
     key: Mapped[str] = mapped_column(String(200))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))  # a value of the sending area's kinds (deadlines: ReminderKind)
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.now)
     read_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     emailed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    delivery: Mapped[str] = mapped_column(String(20), default="app")  # app | email | log
+    delivery: Mapped[str] = mapped_column(String(20), default=Delivery.APP.value)  # a Delivery value
 
 
 def own_condition(user=None):

@@ -17,6 +17,7 @@ from .nav import register_nav
 from .notifications import Notification, own_condition, unread_count
 from .pagination import paginate
 from .roles import ALL_ROLES
+from .web import safe_next
 
 bp = Blueprint("core", __name__, template_folder="templates")
 
@@ -36,12 +37,6 @@ def healthz():
     return {"status": "ok"}
 
 
-def _safe_back(url: str | None) -> str:
-    if url and url.startswith("/") and not url.startswith("//") and "\\" not in url:
-        return url
-    return url_for("core.notifications")
-
-
 @bp.route("/learn/notifications")
 @login_required
 def notifications():
@@ -57,12 +52,11 @@ def notifications():
 def notification_read():
     """Mark one notification (``id``) or all of them (``all=1``) as read."""
     now = clock.now()
-    back = _safe_back(request.form.get("next"))
+    back = safe_next(request.form.get("next"), url_for("core.notifications"))
     if request.form.get("all"):
         result = db.session.execute(
             update(Notification).where(own_condition(), Notification.read_at.is_(None)).values(read_at=now).execution_options(synchronize_session=False)
         )
-        db.session.commit()
         flash(f"Đã đánh dấu {result.rowcount} thông báo là đã đọc." if result.rowcount else "Không có thông báo nào chưa đọc.", "success")
         return redirect(back)
     note_id = request.form.get("id", type=int)
@@ -71,9 +65,8 @@ def notification_read():
         abort(404)
     if note.read_at is None:
         note.read_at = now
-        db.session.commit()
     if request.form.get("open") and note.link:
-        return redirect(_safe_back(request.script_root + note.link))
+        return redirect(safe_next(request.script_root + note.link, url_for("core.notifications")))
     return redirect(back)
 
 

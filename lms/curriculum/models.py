@@ -9,10 +9,19 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Intege
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core import clock
-from ..core.models import IdMixin
+from ..core.models import IdMixin, TitledEnum
 from ..extensions import db
 
-AUDIENCE_TITLES = {"mediator": "Hòa giải viên", "trainer": "Tập huấn viên", "official": "Lãnh đạo, công chức cấp xã"}
+
+class Audience(TitledEnum):
+    """Who a program is for (``Program.audience``)."""
+
+    MEDIATOR = "mediator"
+    TRAINER = "trainer"
+    OFFICIAL = "official"
+
+
+Audience.TITLES = {"mediator": "Hòa giải viên", "trainer": "Tập huấn viên", "official": "Lãnh đạo, công chức cấp xã"}
 
 
 class Program(IdMixin, db.Model):
@@ -24,7 +33,7 @@ class Program(IdMixin, db.Model):
     code: Mapped[str] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(300))
-    audience: Mapped[str] = mapped_column(String(20))
+    audience: Mapped[str] = mapped_column(String(20))  # an Audience value
     hours: Mapped[float] = mapped_column(Float, default=0)
     description: Mapped[str] = mapped_column(Text, default="")
     notice: Mapped[str] = mapped_column(Text, default="")
@@ -38,7 +47,7 @@ class Program(IdMixin, db.Model):
 
     @property
     def audience_title(self) -> str:
-        return AUDIENCE_TITLES.get(self.audience, self.audience)
+        return Audience.TITLES.get(self.audience, self.audience)
 
     @property
     def min_score(self) -> int:

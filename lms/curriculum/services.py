@@ -24,10 +24,10 @@ from sqlalchemy import func, select
 from ..core import cache
 from ..core.text import nfc
 from ..extensions import db
-from .models import Attachment, Lesson, Module, Program, Question, Quiz
+from .models import Attachment, Audience, Lesson, Module, Program, Question, Quiz
 
 NAME_RE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
-AUDIENCES = {"mediator", "trainer", "official"}
+AUDIENCES = {a.value for a in Audience}
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "em", "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre",
     "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul", "dl", "dt", "dd", "s",

@@ -8,22 +8,14 @@ import click
 from flask import current_app
 
 from ..core import clock, jobs
+from ..core.cli import parse_day
 from ..extensions import db
 from . import reminders
 
 
-def _parse_day(_ctx, _param, value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise click.BadParameter(f"«{value}» is not a date in the form YYYY-MM-DD.") from None
-
-
 def register(group) -> None:
     @group.command("remind")
-    @click.option("--date", "day", callback=_parse_day, metavar="YYYY-MM-DD", help="Send what is due on this day (default: today).")
+    @click.option("--date", "day", callback=parse_day, metavar="YYYY-MM-DD", help="Send what is due on this day (default: today).")
     def remind_command(day: dt.date | None) -> None:
         """Send the 60/30/7-day deadline reminders and the weekly overdue digests (idempotent; run daily)."""
         day = day or clock.today()

@@ -30,27 +30,35 @@ from sqlalchemy import String, case, cast, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from ..core import clock, jobs
+from ..core import format as fmt
+from ..core.access import under
 from ..core.mail import send_mail
-from ..core.models import Job
-from ..core.notifications import Notification
+from ..core.models import Job, TitledEnum
+from ..core.notifications import Delivery, Notification
 from ..core.roles import Role
 from ..extensions import db
-from ..org.models import MediatorMembership, Person, Team, Unit, User
-from .services import MEDIATOR_PROGRAM, status_expr
+from ..org.models import MediatorMembership, Person, Unit, User
+from .services import MEDIATOR_PROGRAM, membership_rows, status_expr
 
 log = logging.getLogger("lms.mail")
 
 #: Reminder stages and their windows: (days left greater than, days left at most).
 STAGES = {"60": (30, 60), "30": (7, 30), "7": (-1, 7)}
-REMINDER_KIND = "deadline_reminder"
-DIGEST_KIND = "overdue_digest"
+
+
+class ReminderKind(TitledEnum):
+    """The notifications this module sends (``Notification.kind``)."""
+
+    DEADLINE_REMINDER = "deadline_reminder"
+    OVERDUE_DIGEST = "overdue_digest"
+
+
+ReminderKind.TITLES = {"deadline_reminder": "Nhắc hạn bồi dưỡng 6 tháng", "overdue_digest": "Danh sách quá hạn hằng tuần"}
+REMINDER_KIND = ReminderKind.DEADLINE_REMINDER
+DIGEST_KIND = ReminderKind.OVERDUE_DIGEST
 #: How many overdue people a digest lists by name (the link opens the full list).
 DIGEST_LIST_LIMIT = 100
 FLUSH_EVERY = 500
-
-
-def _fmt(day: dt.date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else ""
 
 
 def _path(endpoint: str, **values) -> str:
@@ -86,14 +94,14 @@ def _deliver(note: Notification, email: str | None, has_account: bool) -> str:
     """Email the notification when the person has an address (log without SMTP); returns the delivery."""
     if email:
         body = note.body + (f"\n\nXem chi tiết: {_absolute(note.link)}" if note.link else "")
-        note.delivery = send_mail(email, note.title, body)
-        if note.delivery == "email":
+        note.delivery = send_mail(email, note.title, body).value
+        if note.delivery == Delivery.EMAIL:
             note.emailed_at = clock.now()
     elif has_account:
-        note.delivery = "app"
+        note.delivery = Delivery.APP.value
     else:  # nobody can read it in the app and there is no address: the log is the only trace
         log.info("Notification for person %s (no account, no email): %s\n%s", note.person_id, note.title, note.body)
-        note.delivery = "log"
+        note.delivery = Delivery.LOG.value
     return note.delivery
 
 
@@ -145,9 +153,9 @@ def _reminder_text(row, day: dt.date) -> tuple[str, str]:
     decision = f" (quyết định số {row.decision_no})" if row.decision_no else ""
     body = (
         f"Kính gửi {row.full_name},\n\n"
-        f"Ông/bà được công nhận là hòa giải viên ngày {_fmt(row.recognized_on)}{decision}. "
+        f"Ông/bà được công nhận là hòa giải viên ngày {fmt.date(row.recognized_on)}{decision}. "
         "Hòa giải viên mới được công nhận phải được bồi dưỡng kiến thức, kỹ năng hòa giải ở cơ sở trong vòng 6 tháng, "
-        f"tức là chậm nhất ngày {_fmt(row.deadline)} ({remaining}).\n\n"
+        f"tức là chậm nhất ngày {fmt.date(row.deadline)} ({remaining}).\n\n"
         "Ông/bà có thể học trực tuyến trên hệ thống, hoặc liên hệ công chức Tư pháp - Hộ tịch của xã để được xếp lớp bồi dưỡng."
     )
     return title, body
@@ -159,7 +167,7 @@ def send_reminders(day: dt.date) -> dict:
     for n, row in enumerate(db.session.execute(reminder_candidates(day)).all(), start=1):
         title, body = _reminder_text(row, day)
         note = Notification(
-            key=reminder_key(row.membership_id, row.stage), user_id=row.user_id, person_id=row.person_id, kind=REMINDER_KIND,
+            key=reminder_key(row.membership_id, row.stage), user_id=row.user_id, person_id=row.person_id, kind=REMINDER_KIND.value,
             title=title, body=body, link=link, created_at=clock.now(),
         )
         db.session.add(note)
@@ -176,27 +184,10 @@ def send_reminders(day: dt.date) -> dict:
 
 def digest_rows(day: dt.date):
     """SQL: (officer, overdue membership) pairs for commune officers without this week's digest, officer by officer."""
-    m = MediatorMembership
-    home = aliased(Unit)
-    overdue = (
-        select(
-            m.id.label("membership_id"),
-            m.person_id.label("person_id"),
-            m.deadline.label("deadline"),
-            home.path.label("unit_path"),
-            home.name.label("unit_name"),
-            status_expr(day).label("status"),
-        )
-        .join(Team, Team.id == m.team_id)
-        .join(home, home.id == Team.unit_id)
-        .where(_active(day), m.deadline < day)
-        .subquery("overdue")
-    )
+    overdue = membership_rows(day).where(MediatorMembership.deadline < day).subquery("overdue")
     officer_unit = aliased(Unit)
     officer_person = aliased(Person)
-    in_subtree = (overdue.c.unit_path >= officer_unit.path) & (
-        overdue.c.unit_path < func.substr(officer_unit.path, 1, func.length(officer_unit.path) - 1) + "0"
-    )
+    in_subtree = under(overdue.c.unit_path, officer_unit.path)
     iso = day.isocalendar()
     key = literal("digest:") + cast(User.id, String) + literal(f":{iso.year}-W{iso.week}")
     return (
@@ -225,12 +216,12 @@ def _digest_text(rows: list, day: dt.date) -> tuple[str, str]:
     first = rows[0]
     title = f"Tuần {iso.week}/{iso.year}: {len(rows)} hòa giải viên của {first.commune} quá hạn bồi dưỡng"
     lines = [
-        f"- {r.full_name} ({r.unit_name}): hạn {_fmt(r.deadline)}, quá hạn {(day - r.deadline).days} ngày" for r in rows[:DIGEST_LIST_LIMIT]
+        f"- {r.full_name} ({r.unit_name}): hạn {fmt.date(r.deadline)}, quá hạn {(day - r.deadline).days} ngày" for r in rows[:DIGEST_LIST_LIMIT]
     ]
     if len(rows) > DIGEST_LIST_LIMIT:
         lines.append(f"… và {len(rows) - DIGEST_LIST_LIMIT} người khác (xem đầy đủ trong danh sách).")
     body = (
-        f"Tính đến ngày {_fmt(day)}, {first.commune} có {len(rows)} hòa giải viên đã quá hạn 6 tháng kể từ ngày được công nhận "
+        f"Tính đến ngày {fmt.date(day)}, {first.commune} có {len(rows)} hòa giải viên đã quá hạn 6 tháng kể từ ngày được công nhận "
         "mà chưa được bồi dưỡng (chưa có giấy chứng nhận):\n\n" + "\n".join(lines) + "\n\n"
         "Đề nghị đồng chí phối hợp xếp lớp bồi dưỡng cho những người này."
     )
@@ -245,7 +236,7 @@ def send_digests(day: dt.date) -> Counter:
         rows = list(rows)
         title, body = _digest_text(rows, day)
         note = Notification(
-            key=digest_key(user_id, day), user_id=user_id, person_id=rows[0].officer_person_id, kind=DIGEST_KIND,
+            key=digest_key(user_id, day), user_id=user_id, person_id=rows[0].officer_person_id, kind=DIGEST_KIND.value,
             title=title, body=body, link=link, created_at=clock.now(),
         )
         db.session.add(note)
@@ -268,8 +259,8 @@ def run_reminders(today: dt.date | None = None) -> dict:
         "reminders": sum(reminders[s] for s in STAGES),
         "by_stage": {s: reminders[s] for s in STAGES},
         "digests": digests["digests"],
-        "emailed": reminders["email"] + digests["email"],
-        "logged": reminders["log"] + digests["log"],
+        "emailed": reminders[Delivery.EMAIL] + digests[Delivery.EMAIL],
+        "logged": reminders[Delivery.LOG] + digests[Delivery.LOG],
     }
 
 

@@ -20,15 +20,30 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased
 
 from ..certificates.models import Certificate
 from ..core import clock
-from ..org.models import MediatorMembership
+from ..core.models import TitledEnum
+from ..org.models import MediatorMembership, Team, Unit
 
 MEDIATOR_PROGRAM = "hgv"
 DUE_SOON_DAYS = 30
 
-STATUS_TITLES = {
+
+
+class DeadlineStatus(TitledEnum):
+    """A membership's status under the 6-month rule on a day (computed by :func:`status_expr`, not stored)."""
+
+    ON_TRACK = "on_track"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    MET_ON_TIME = "met_on_time"
+    MET_LATE = "met_late"
+    LEFT = "left"
+
+
+DeadlineStatus.TITLES = {
     "on_track": "Còn hạn",
     "due_soon": "Sắp đến hạn (≤ 30 ngày)",
     "overdue": "Quá hạn",
@@ -36,8 +51,9 @@ STATUS_TITLES = {
     "met_late": "Đã bồi dưỡng nhưng trễ hạn",
     "left": "Đã thôi trước hạn",
 }
-STATUS_COLORS = {"on_track": "secondary", "due_soon": "warning", "overdue": "danger", "met_on_time": "success", "met_late": "info", "left": "light"}
-OPEN_STATUSES = ("overdue", "due_soon", "on_track")
+DeadlineStatus.COLORS = {"on_track": "secondary", "due_soon": "warning", "overdue": "danger", "met_on_time": "success", "met_late": "info", "left": "light"}
+#: Not trained yet (the deadline still matters), most urgent first.
+OPEN_STATUSES = (DeadlineStatus.OVERDUE, DeadlineStatus.DUE_SOON, DeadlineStatus.ON_TRACK)
 
 
 def first_certified_on(day: dt.date):
@@ -54,13 +70,38 @@ def status_expr(day: dt.date | None = None):
     day = day or clock.today()
     certified = first_certified_on(day)
     m = MediatorMembership
+    s = DeadlineStatus
     return case(
-        (m.left_on.is_not(None) & (m.left_on < m.deadline) & (m.left_on <= day), "left"),
-        (certified.is_not(None) & (certified <= m.deadline), "met_on_time"),
-        (certified.is_not(None), "met_late"),
-        (m.deadline < day, "overdue"),
-        (m.deadline <= day + dt.timedelta(days=DUE_SOON_DAYS), "due_soon"),
-        else_="on_track",
+        (m.left_on.is_not(None) & (m.left_on < m.deadline) & (m.left_on <= day), s.LEFT.value),
+        (certified.is_not(None) & (certified <= m.deadline), s.MET_ON_TIME.value),
+        (certified.is_not(None), s.MET_LATE.value),
+        (m.deadline < day, s.OVERDUE.value),
+        (m.deadline <= day + dt.timedelta(days=DUE_SOON_DAYS), s.DUE_SOON.value),
+        else_=s.ON_TRACK.value,
+    )
+
+
+def membership_rows(day: dt.date):
+    """SQL: the memberships active on ``day``, each with its status and where its team is.
+
+    Columns: membership_id, person_id, team_id, deadline, unit_path and unit_name (the team's unit), status. The
+    work lists scope it and keep a subtree; the officers' digest keeps the overdue.
+    """
+    m = MediatorMembership
+    home = aliased(Unit)
+    return (
+        select(
+            m.id.label("membership_id"),
+            m.person_id.label("person_id"),
+            m.team_id.label("team_id"),
+            m.deadline.label("deadline"),
+            home.path.label("unit_path"),
+            home.name.label("unit_name"),
+            status_expr(day).label("status"),
+        )
+        .join(Team, Team.id == m.team_id)
+        .join(home, home.id == Team.unit_id)
+        .where(m.active_clause(day))
     )
 
 

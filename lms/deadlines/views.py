@@ -16,21 +16,23 @@ from sqlalchemy.orm import aliased, selectinload
 from werkzeug.routing import BuildError
 
 from ..certificates.models import Certificate
-from ..certificates.views import _commune_choices, _scoped_unit
+from ..certificates.views import commune_choices
 from ..classes import services as classes
 from ..classes.models import ClassEnrollment, TrainingClass
 from ..core import clock
-from ..core.access import get_scoped_or_404, roles_required, scoped, subtree
-from ..core.errors import ServiceError
+from ..core import format as fmt
+from ..core.access import get_scoped_or_404, roles_required, scoped, subtree, under
 from ..core.nav import register_nav
 from ..core.pagination import paginate
 from ..core.panels import register_panel
 from ..core.roles import OFFICERS, STAFF, Role
 from ..core.spreadsheet import csv_response
+from ..core.web import breadcrumb, scoped_by_code, service_errors
 from ..extensions import db
 from ..org.models import MediatorMembership, Person, Team, Unit, UnitKind
 from ..org.services.roster import search_condition
-from .services import MEDIATOR_PROGRAM, OPEN_STATUSES, STATUS_COLORS, STATUS_TITLES, status_expr
+from . import services
+from .services import MEDIATOR_PROGRAM, OPEN_STATUSES, DeadlineStatus, status_expr
 
 bp = Blueprint("deadlines", __name__, url_prefix="/certificates", template_folder="templates")
 
@@ -42,34 +44,30 @@ register_nav(
 #: "Create a class for all filtered people" takes at most this many (earliest deadlines first).
 CLASS_CAP = 200
 #: Columns of the per-unit table, in order.
-COUNT_STATUSES = ("overdue", "due_soon", "on_track", "met_on_time", "met_late")
+COUNT_STATUSES = (DeadlineStatus.OVERDUE, DeadlineStatus.DUE_SOON, DeadlineStatus.ON_TRACK, DeadlineStatus.MET_ON_TIME, DeadlineStatus.MET_LATE)
 #: Column heads of the per-unit table (the full titles show on hover).
 SHORT_TITLES = {"overdue": "Quá hạn", "due_soon": "Sắp đến hạn", "on_track": "Còn hạn", "met_on_time": "Bồi dưỡng đúng hạn", "met_late": "Bồi dưỡng trễ hạn"}
 STATUS_FILTERS = {
     "urgent": "Quá hạn và sắp đến hạn",
-    "overdue": STATUS_TITLES["overdue"],
-    "due_soon": STATUS_TITLES["due_soon"],
-    "on_track": STATUS_TITLES["on_track"],
+    "overdue": DeadlineStatus.OVERDUE.title,
+    "due_soon": DeadlineStatus.DUE_SOON.title,
+    "on_track": DeadlineStatus.ON_TRACK.title,
     "open": "Chưa bồi dưỡng (mọi mức)",
-    "met_on_time": STATUS_TITLES["met_on_time"],
-    "met_late": STATUS_TITLES["met_late"],
+    "met_on_time": DeadlineStatus.MET_ON_TIME.title,
+    "met_late": DeadlineStatus.MET_LATE.title,
     "all": "Mọi trạng thái",
 }
 STATUS_SETS = {
-    "urgent": ("overdue", "due_soon"),
+    "urgent": (DeadlineStatus.OVERDUE, DeadlineStatus.DUE_SOON),
     "open": OPEN_STATUSES,
     "all": None,
-    **{s: (s,) for s in ("overdue", "due_soon", "on_track", "met_on_time", "met_late")},
+    **{s.value: (s,) for s in COUNT_STATUSES},
 }
 CSV_HEADERS = [
     "Họ và tên", "Năm sinh", "Giới tính", "Số điện thoại", "Tổ hòa giải", "Thôn/ấp/tổ dân phố", "Xã/phường",
     "Ngày công nhận", "Số quyết định công nhận", "Hạn bồi dưỡng", "Số ngày còn lại (âm: quá hạn)", "Trạng thái",
 ]
 MAX_WITHIN = 366
-
-
-def _fmt(day: dt.date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else ""
 
 
 def days_text(deadline: dt.date | None, status: str, today: dt.date) -> str:
@@ -84,38 +82,17 @@ def days_text(deadline: dt.date | None, status: str, today: dt.date) -> str:
     return f"Còn {days} ngày"
 
 
-def _active(day: dt.date):
-    return MediatorMembership.active_clause(day)
-
-
 def membership_rows(day: dt.date, root: Unit | None):
-    """SQL (scoped): the memberships active on ``day`` under ``root``, with their status.
-
-    Columns: membership_id, person_id, team_id, deadline, unit_path (the team's unit), status.
-    """
-    m = MediatorMembership
-    home = aliased(Unit)
-    stmt = (
-        select(
-            m.id.label("membership_id"),
-            m.person_id.label("person_id"),
-            m.team_id.label("team_id"),
-            m.deadline.label("deadline"),
-            home.path.label("unit_path"),
-            status_expr(day).label("status"),
-        )
-        .join(Team, Team.id == m.team_id)
-        .join(home, home.id == Team.unit_id)
-        .where(_active(day))
-    )
+    """SQL (scoped): :func:`.services.membership_rows` under ``root``."""
+    stmt = services.membership_rows(day)
     if root is not None:
-        stmt = stmt.where(subtree(home.path, root.path))
+        stmt = stmt.where(subtree(stmt.selected_columns.unit_path, root.path))
     return scoped(stmt, MediatorMembership)
 
 
 def status_counts(sub) -> dict[str, int]:
     """Memberships per status (one GROUP BY)."""
-    counts = dict.fromkeys(STATUS_TITLES, 0)
+    counts = dict.fromkeys(DeadlineStatus.TITLES, 0)
     for status, n in db.session.execute(select(sub.c.status, func.count()).group_by(sub.c.status)):
         counts[status] = n
     return counts
@@ -126,15 +103,15 @@ def child_counts(sub, root: Unit) -> list[tuple[Unit, dict[str, int]]]:
     children = list(db.session.scalars(scoped(select(Unit).where(Unit.parent_id == root.id), Unit).order_by(Unit.name, Unit.code)))
     if not children:
         return []
-    in_child = (sub.c.unit_path >= Unit.path) & (sub.c.unit_path < func.substr(Unit.path, 1, func.length(Unit.path) - 1) + "0")
-    cols = [func.coalesce(func.sum(case((sub.c.status == s, 1), else_=0)), 0).label(s) for s in COUNT_STATUSES]
+    in_child = under(sub.c.unit_path, Unit.path)
+    cols = [func.coalesce(func.sum(case((sub.c.status == s.value, 1), else_=0)), 0).label(s.value) for s in COUNT_STATUSES]
     per_child = {
-        row.id: {s: getattr(row, s) for s in COUNT_STATUSES}
+        row.id: {s.value: getattr(row, s.value) for s in COUNT_STATUSES}
         for row in db.session.execute(
             scoped(select(Unit.id, *cols).join(sub, in_child).where(Unit.parent_id == root.id).group_by(Unit.id), Unit)
         )
     }
-    empty = dict.fromkeys(COUNT_STATUSES, 0)
+    empty = dict.fromkeys((s.value for s in COUNT_STATUSES), 0)
     return [(child, per_child.get(child.id, empty)) for child in children]
 
 
@@ -161,7 +138,7 @@ class DeadlineFilters:
             if not 0 <= self.within <= MAX_WITHIN:
                 self.warnings.append(f"Số ngày «{raw_within}» không hợp lệ (từ 0 đến {MAX_WITHIN}); đang bỏ qua bộ lọc này.")
                 self.within = None
-        self.commune = _scoped_unit(self.commune_code) if self.commune_code else None
+        self.commune = scoped_by_code(Unit, self.commune_code) if self.commune_code else None
         if self.commune_code and self.commune is None:
             self.warnings.append(f"Không tìm thấy đơn vị có mã «{self.commune_code}» trong phạm vi quản lý của bạn; đang hiện toàn bộ phạm vi.")
         self.team = None
@@ -257,23 +234,13 @@ def deadlines():
         status_filters=STATUS_FILTERS,
         count_statuses=COUNT_STATUSES,
         short_titles=SHORT_TITLES,
-        titles=STATUS_TITLES,
-        colors=STATUS_COLORS,
-        communes=_commune_choices(),
+        titles=DeadlineStatus.TITLES,
+        colors=DeadlineStatus.COLORS,
+        communes=commune_choices(),
         days_text=days_text,
         class_cap=CLASS_CAP,
-        chain=_breadcrumb(root),
+        chain=breadcrumb(Unit, root),
     )
-
-
-def _breadcrumb(unit: Unit) -> list[Unit]:
-    """The ancestors of ``unit`` the user may open, top first."""
-    top = None if current_user.role == Role.SYSTEM_ADMIN else current_user.unit_id
-    chain, node = [], (unit.parent if unit.id != top else None)
-    while node is not None:
-        chain.insert(0, node)
-        node = node.parent if node.id != top else None
-    return chain
 
 
 def _place(kind, unit_name, parent_name) -> tuple[str, str]:
@@ -312,7 +279,7 @@ def deadlines_csv():
             left = (deadline - today).days if deadline is not None and status in OPEN_STATUSES else ""
             yield [
                 name, birth_year or "", gender.title if gender else "", phone or "", team, village_name, commune_name,
-                _fmt(recognized_on), decision_no or "", _fmt(deadline), left, STATUS_TITLES.get(status, status),
+                fmt.date(recognized_on), decision_no or "", fmt.date(deadline), left, DeadlineStatus.TITLES.get(status, status),
             ]
 
     code = filters.commune.code if filters.commune is not None else "pham-vi"
@@ -420,13 +387,9 @@ def class_pick(class_id: int):
             people = list(db.session.scalars(scoped(select(Person).where(Person.id.in_(wanted)), Person)))
             order = {pid: n for n, pid in enumerate(wanted)}
             people.sort(key=lambda p: order[p.id])
-            try:
+            with service_errors(flash_as="{} Chưa ghi danh ai.") as outcome:
                 added = classes.enroll(klass, people, by=current_user._get_current_object())
-            except ServiceError as exc:
-                db.session.rollback()
-                flash(f"{exc.message} Chưa ghi danh ai.", "danger")
-            else:
-                db.session.commit()
+            if outcome.ok:
                 skipped = len(people) - len(added)
                 message = f"Đã ghi danh {len(added)} người vào lớp «{klass.title}»."
                 if skipped:
@@ -454,9 +417,9 @@ def class_pick(class_id: int):
         taken=classes.active_count(klass),
         teams=teams,
         status_filters=STATUS_FILTERS,
-        titles=STATUS_TITLES,
-        colors=STATUS_COLORS,
-        communes=_commune_choices(),
+        titles=DeadlineStatus.TITLES,
+        colors=DeadlineStatus.COLORS,
+        communes=commune_choices(),
         days_text=days_text,
         is_mediator_program=klass.program_code == MEDIATOR_PROGRAM,
     )
@@ -479,7 +442,7 @@ def _deadline_panel(person: Person):
     if not rows:
         return None
     return render_template(
-        "deadlines/_deadline_panel.html", rows=rows, today=today, titles=STATUS_TITLES, colors=STATUS_COLORS, days_text=days_text,
+        "deadlines/_deadline_panel.html", rows=rows, today=today, titles=DeadlineStatus.TITLES, colors=DeadlineStatus.COLORS, days_text=days_text,
         can_pick=current_user.role in STAFF,
     )
 

@@ -85,18 +85,28 @@ class QuizAttempt(PersonScoped, IdMixin, db.Model):
     quiz: Mapped[Quiz] = relationship()
 
 
+class AccessKind(TitledEnum):
+    """How a person got to the materials (``MaterialAccess.kind``)."""
+
+    ONLINE = "online"
+    PRINTED = "printed"
+
+
+AccessKind.TITLES = {"online": "Mở tài liệu trực tuyến", "printed": "Nhận bộ tài liệu in"}
+
+
 class MaterialAccess(PersonScoped, IdMixin, db.Model):
     """Access to the materials (figure G): the first lesson or attachment opened online, or the printed set received."""
 
     __tablename__ = "material_access"
     __table_args__ = (UniqueConstraint("person_id", "kind"), Index("ix_material_access_accessed_on", "accessed_on"))
 
-    ONLINE = "online"
-    PRINTED = "printed"
-    KIND_TITLES = {"online": "Mở tài liệu trực tuyến", "printed": "Nhận bộ tài liệu in"}
+    # the kinds, as members of AccessKind
+    ONLINE = AccessKind.ONLINE
+    PRINTED = AccessKind.PRINTED
 
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))  # an AccessKind value
     accessed_on: Mapped[dt.date] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
@@ -106,4 +116,4 @@ class MaterialAccess(PersonScoped, IdMixin, db.Model):
 
     @property
     def kind_title(self) -> str:
-        return self.KIND_TITLES.get(self.kind, self.kind)
+        return AccessKind.TITLES.get(self.kind, self.kind)

@@ -11,33 +11,70 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import distinct, func, select
+from sqlalchemy import distinct, func, literal, select, union_all
 from sqlalchemy import null as sa_null
 
 from ..core import audit, clock
 from ..core.errors import ServiceError
+from ..core.models import TitledEnum
+from ..core.roles import Role
 from ..core.rows import insert_once, lock
 from ..core.signals import program_completed
 from ..curriculum.models import Lesson, Program, Quiz
-from ..curriculum.services import current_program
+from ..curriculum.services import AUDIENCES, current_program
 from ..extensions import db
-from ..org.models import MediatorMembership, Person, TrainerAppointment, User
+from ..org.models import MediatorMembership, Person, TrainerAppointment, Unit, User
 from .models import Enrollment, EnrollmentStatus, LessonView, MaterialAccess, QuizAttempt
+
+
+class ProgressStatus(TitledEnum):
+    """Where a listed person stands in a program (the progress report's status: computed in SQL, not stored)."""
+
+    NOT_ENROLLED = "not_enrolled"
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+ProgressStatus.TITLES = {
+    "not_enrolled": "Chưa ghi danh",
+    "not_started": "Chưa học",
+    "in_progress": "Đang học",
+    "completed": "Hoàn thành",
+}
 
 # --------------------------------------------------------------------------- audiences and enrollment
 
 
-def audiences(person: Person, day: dt.date | None = None) -> set[str]:
-    """Which program audiences a person belongs to, from their active roles."""
+#: Accounts whose person belongs to the officials' audience (state management training, ``qlnn``).
+OFFICIAL_ROLES = (Role.COMMUNE_OFFICER, Role.DISTRICT_ADMIN, Role.PROVINCE_ADMIN)
+
+
+def audience_person_ids(audience: str | None, day: dt.date | None = None, unit: Unit | None = None):
+    """The one rule of who a program is meant for: a select of the ids of the people of ``audience`` on ``day``
+    (under ``unit``'s subtree when given), or ``None`` when the audience names no role.
+
+    Mediators: an active mediator membership; trainers: an active trainer appointment; officials: an active
+    account of an official's role bound to the person.
+    """
     day = day or clock.today()
-    out = set()
-    if any(m.is_active_on(day) for m in person.memberships):
-        out.add("mediator")
-    if any(a.is_active_on(day) for a in person.appointments):
-        out.add("trainer")
-    if db.session.scalar(select(User.id).where(User.person_id == person.id, User.role.in_(("commune_officer", "district_admin", "province_admin"))).limit(1)):
-        out.add("official")
-    return out
+    if audience == "mediator":
+        stmt = select(MediatorMembership.person_id).where(MediatorMembership.active_clause(day))
+        return stmt.where(MediatorMembership.scope_clause(unit.path)) if unit is not None else stmt
+    if audience == "trainer":
+        stmt = select(TrainerAppointment.person_id).where(TrainerAppointment.active_clause(day))
+        return stmt.where(TrainerAppointment.scope_clause(unit.path)) if unit is not None else stmt
+    if audience == "official":
+        stmt = select(User.person_id).where(User.person_id.is_not(None), User.role.in_(OFFICIAL_ROLES), User.is_active.is_(True))
+        return stmt.where(User.scope_clause(unit.path)) if unit is not None else stmt
+    return None
+
+
+def audiences(person: Person, day: dt.date | None = None) -> set[str]:
+    """Which program audiences a person belongs to (:func:`audience_person_ids`), in one statement."""
+    day = day or clock.today()
+    parts = [select(literal(a)).where(literal(person.id).in_(audience_person_ids(a, day))) for a in AUDIENCES]
+    return set(db.session.scalars(union_all(*parts)))
 
 
 def programs_for(person: Person) -> list[Program]:
@@ -346,14 +383,3 @@ def complete(enrollment: Enrollment, program: Program, via: str, on: dt.date | N
         **details,
     )
     return True
-
-
-def active_mediator_person_ids(day: dt.date | None = None):
-    """A select of person ids with an active mediator membership on ``day``."""
-    day = day or clock.today()
-    return select(MediatorMembership.person_id).where(MediatorMembership.active_clause(day))
-
-
-def active_trainer_person_ids(day: dt.date | None = None):
-    day = day or clock.today()
-    return select(TrainerAppointment.person_id).where(TrainerAppointment.active_clause(day))

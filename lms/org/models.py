@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core import clock
+from ..core import format as fmt
 from ..core.access import subtree
 from ..core.models import IdMixin, TimestampMixin, TitledEnum, binary_string
 from ..core.roles import Role
@@ -274,7 +275,7 @@ class Person(IdMixin, TimestampMixin, db.Model):
     @property
     def birth_label(self) -> str:
         if self.birth_date:
-            return self.birth_date.strftime("%d/%m/%Y")
+            return fmt.date(self.birth_date)
         return str(self.birth_year or "")
 
 
@@ -330,7 +331,7 @@ class MediatorMembership(IdMixin, TimestampMixin, db.Model):
 
     @classmethod
     def active_clause(cls, day: dt.date):
-        """SQL: "active at D" (DOMAIN.md) — recognized on or before D and not left before D."""
+        """SQL: "active at D" — recognized on or before D and not left before D."""
         return and_(cls.recognized_on <= day, or_(cls.left_on.is_(None), cls.left_on >= day))
 
     @property
@@ -339,7 +340,7 @@ class MediatorMembership(IdMixin, TimestampMixin, db.Model):
 
 
 def training_deadline(recognized_on: dt.date) -> dt.date:
-    """Recognition date + 6 calendar months (31 Aug → 28/29 Feb), per DOMAIN.md."""
+    """Recognition date + 6 calendar months (31 Aug → 28/29 Feb), the 6-month rule (figure E3)."""
     return recognized_on + relativedelta(months=6)
 
 

@@ -13,12 +13,12 @@ import re
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..core import clock
-from ..core.access import public, roles_required, scoped
+from ..core.access import public, roles_required
 from ..core.roles import STAFF
-from ..extensions import csrf, db, limiter, login_manager
+from ..core.web import scoped_by_code
+from ..extensions import csrf, limiter, login_manager
 from ..org.models import Unit
 from ..org.services.tokens import hash_token, user_for_token
 from .figures import CODES, STATUS_TITLES, coverage_data
@@ -63,10 +63,7 @@ def parse_year(value: str | None, day: dt.date) -> int:
 
 def find_unit(code: str | None, user=None) -> Unit | None:
     """The unit with this code if it lies in ``user``'s scope (default: the signed-in user), else ``None``."""
-    code = (code or "").strip().upper()
-    if not code:
-        return None
-    return db.session.scalar(scoped(select(Unit), Unit, user=user).where(Unit.code == code))
+    return scoped_by_code(Unit, code, user=user)
 
 
 # --------------------------------------------------------------------------- authentication
@@ -161,8 +158,7 @@ def coverage_view():
     unit = find_unit(code, current_user._get_current_object())
     if unit is None:
         return _error(404, "Không tìm thấy", f"Không có đơn vị mã «{code}» trong phạm vi quản lý của tài khoản.")
-    data = coverage_data(unit, day, year)
-    db.session.commit()  # the token's last use
+    data = coverage_data(unit, day, year)  # the token's last use is saved with the request's transaction
     return jsonify(data)
 
 

@@ -12,27 +12,19 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from ..core import format as fmt
+from .figures import FigureStatus
+
 #: Bar colours by status (Bootstrap's success / danger / secondary-subtle, which print well).
 COLORS = {"met": "#198754", "not_met": "#dc3545", "not_applicable": "#adb5bd"}
-STATUS_WORDS = {"met": "đạt", "not_met": "chưa đạt", "not_applicable": "không áp dụng"}
+STATUS_WORDS = {status: title.lower() for status, title in FigureStatus.TITLES.items()}
 TEXT = "#212529"
 MUTED = "#6c757d"
 TRACK = "#e9ecef"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'DejaVu Sans', sans-serif"
 SVG_STYLE = "width:100%;height:auto;-webkit-print-color-adjust:exact;print-color-adjust:exact"
-
-
-def number_vn(value: float | None, digits: int = 1) -> str:
-    """82.5 → "82,5"; 80.0 → "80" (a Vietnamese decimal comma); ``None`` → "—"."""
-    if value is None:
-        return "—"
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:.0f}"
-    return text.replace(".", ",")
-
-
-def pct(value: float | None) -> str:
-    """A percentage as shown: "82,5%" ("—" when not applicable)."""
-    return "—" if value is None else f"{number_vn(value)}%"
+#: How the dashboard shows a figure's percentage (:func:`lms.core.format.percent`): "82,5%", "80%", "—" when not applicable.
+SHOWN = {"trim": True, "empty": "—"}
 
 
 def _f(x: float) -> str:
@@ -80,16 +72,16 @@ def bar_chart(bars: Sequence[Bar], target: float | None, title: str) -> Markup:
     for i, b in enumerate(bars):
         y = top + i * row
         status_word = STATUS_WORDS.get(b.status, "")
-        tip = f"{b.label}: {pct(b.value)}" + (f" ({b.detail})" if b.detail else "") + f", {status_word}"
+        tip = f"{b.label}: {fmt.percent(b.value, **SHOWN)}" + (f" ({b.detail})" if b.detail else "") + f", {status_word}"
         if b.target is not None and b.target != target:
-            tip += f" (chỉ tiêu {pct(b.target)})"
-        summary.append(f"{b.label} {pct(b.value)} {status_word}")
+            tip += f" (chỉ tiêu {fmt.percent(b.target, **SHOWN)})"
+        summary.append(f"{b.label} {fmt.percent(b.value, **SHOWN)} {status_word}")
         body.append(f"<g><title>{escape(tip)}</title>")
         body.append(f'<text x="{left}" y="{y + 11}" font-size="12" fill="{TEXT}">{escape(_clip(b.label, 50))}</text>')
         body.append(f'<rect x="{left}" y="{y + 14}" width="{_f(plot)}" height="12" fill="{TRACK}"/>')
         if b.value is not None:
             body.append(f'<rect x="{left}" y="{y + 14}" width="{_f(x(b.value) - left)}" height="12" fill="{COLORS.get(b.status, MUTED)}"/>')
-            value_text = pct(b.value)
+            value_text = fmt.percent(b.value, **SHOWN)
         else:
             value_text = "Không áp dụng"
         size = 12 if b.value is not None else 9
@@ -102,8 +94,8 @@ def bar_chart(bars: Sequence[Bar], target: float | None, title: str) -> Markup:
         anchor = "end" if tx > width / 2 else "start"
         label_x = tx - 3 if anchor == "end" else tx + 3
         body.append(f'<line x1="{_f(tx)}" y1="14" x2="{_f(tx)}" y2="{height - 4}" stroke="{TEXT}" stroke-width="1.5" stroke-dasharray="4 3"/>')
-        body.append(f'<text x="{_f(label_x)}" y="11" font-size="11" text-anchor="{anchor}" fill="{TEXT}">Chỉ tiêu {escape(pct(target))}</text>')
-    label = f"{title}. " + (f"Chỉ tiêu {pct(target)}. " if target is not None else "") + "; ".join(summary)
+        body.append(f'<text x="{_f(label_x)}" y="11" font-size="11" text-anchor="{anchor}" fill="{TEXT}">Chỉ tiêu {escape(fmt.percent(target, **SHOWN))}</text>')
+    label = f"{title}. " + (f"Chỉ tiêu {fmt.percent(target, **SHOWN)}. " if target is not None else "") + "; ".join(summary)
     return _svg(width, height, label, body, "chart chart-bars")
 
 
@@ -165,8 +157,8 @@ def trend_chart(points: Sequence[Point], target: float | None, phases: Sequence[
         elif p.value is None:
             text, tip = "—", f"{p.year}: không áp dụng"
         else:
-            text = number_vn(p.value)
-            tip = f"{p.year}: {pct(p.value)}" + (f" ({p.detail})" if p.detail else "") + f", {STATUS_WORDS.get(p.status, '')}"
+            text = fmt.number(p.value, trim=True)
+            tip = f"{p.year}: {fmt.percent(p.value, **SHOWN)}" + (f" ({p.detail})" if p.detail else "") + f", {STATUS_WORDS.get(p.status, '')}"
         summary.append(tip)
         body.append(f"<g><title>{escape(tip)}</title>")
         if p.value is not None:
@@ -185,6 +177,6 @@ def trend_chart(points: Sequence[Point], target: float | None, phases: Sequence[
         body.append(f'<line x1="{left}" y1="{_f(ty)}" x2="{width - right}" y2="{_f(ty)}" stroke="{TEXT}" stroke-width="1.5" stroke-dasharray="4 3"/>')
         label_y = ty + 10 if ty - top < 12 else ty - 3  # below the line when it runs along the top
         body.append(f'<text x="{width - right - 2}" y="{_f(label_y)}" font-size="9" text-anchor="end" fill="{TEXT}" stroke="#ffffff" '
-                    f'stroke-width="3" paint-order="stroke">Chỉ tiêu {escape(pct(target))}</text>')
-    label = f"{title}. " + (f"Chỉ tiêu {pct(target)}. " if target is not None else "") + "; ".join(summary)
+                    f'stroke-width="3" paint-order="stroke">Chỉ tiêu {escape(fmt.percent(target, **SHOWN))}</text>')
+    label = f"{title}. " + (f"Chỉ tiêu {fmt.percent(target, **SHOWN)}. " if target is not None else "") + "; ".join(summary)
     return _svg(width, height, label, body, "chart chart-trend")

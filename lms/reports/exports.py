@@ -25,14 +25,14 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
 from ..core.access import get_scoped_or_404, roles_required, scoped
+from ..core.format import date as format_date  # not ``fmt``: the routes' ``fmt`` is the file format
 from ..core.roles import STAFF
 from ..core.spreadsheet import csv_response
-from ..deadlines.services import STATUS_TITLES as DEADLINE_TITLES
-from ..deadlines.services import status_expr
+from ..deadlines.services import DeadlineStatus, status_expr
 from ..extensions import db
 from ..org.models import MediatorMembership, Person, Team, Unit, UnitKind
 from .api import BadParameter, find_unit, parse_day, parse_year
-from .figures import CODES, STATUS_TITLES, Coverage, Figure, _predecessors, _ranges, coverage
+from .figures import CODES, STATUS_TITLES, Coverage, Figure, coverage, figure_item, figure_title, merged_predecessors, unit_ranges
 from .views import bp
 from .worklists import EXPORT_BUILDERS, WorkList
 
@@ -41,32 +41,7 @@ FIGURE_HEADERS = ["Đơn vị", "Mã", "Tử số", "Mẫu số", "Tỷ lệ (%)
 SUMMARY_HEADERS = ["Chỉ tiêu", "Nội dung", "Mục kế hoạch", "Tử số", "Mẫu số", "Tỷ lệ (%)", "Chỉ tiêu (%)", "Đánh giá", "Ghi chú"]
 CSV_FIGURE_HEADERS = ["Mã đơn vị", "Đơn vị", "Cấp", "Mã chỉ tiêu", "Chỉ tiêu", "Tử số", "Mẫu số", "Tỷ lệ (%)", "Chỉ tiêu (%)", "Đánh giá", "Ghi chú"]
 SUMMARY_SHEET = "Tổng hợp"
-
-#: Figure titles when the plan gives none.
-DEFAULT_TITLES = {
-    "B1": "Tập huấn viên cấp huyện (tối thiểu 01/80 tổ hòa giải)",
-    "B2": "Tập huấn viên cấp tỉnh (tối thiểu 01/100 tổ hòa giải)",
-    "C": "Tập huấn viên được tập huấn, bồi dưỡng",
-    "D": "Tổ hòa giải đủ số lượng, thành phần cơ cấu",
-    "Đ": "Tổ hòa giải có người hỗ trợ pháp lý",
-    "E1": "Hòa giải viên được tập huấn, bồi dưỡng",
-    "E2": "Hòa giải viên được bồi dưỡng ở xã điểm chỉ đạo",
-    "E3": "Hòa giải viên mới được bồi dưỡng trong 6 tháng",
-    "G": "Hòa giải viên được tiếp cận Bộ tài liệu",
-    "H": "Tỷ lệ hòa giải thành",
-    "I": "Đơn vị cấp xã điển hình về hòa giải ở cơ sở",
-}
 STATUS_FILLS = {"met": "C6EFCE", "not_met": "FFC7CE", "not_applicable": "EDEDED"}
-
-
-def figure_title(cov: Coverage, code: str) -> str:
-    target = cov.plan.target(code) if cov.plan is not None else {}
-    return target.get("title") or DEFAULT_TITLES[code]
-
-
-def figure_item(cov: Coverage, code: str) -> str:
-    target = cov.plan.target(code) if cov.plan is not None else {}
-    return target.get("item") or ""
 
 
 # --------------------------------------------------------------------------- request parameters
@@ -132,10 +107,6 @@ class XlsxBook:
         return send_file(tmp, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename, max_age=0)
 
 
-def _fmt(day: dt.date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else ""
-
-
 # --------------------------------------------------------------------------- figures
 
 
@@ -151,14 +122,14 @@ def figures_xlsx(cov: Coverage) -> XlsxBook:
     for code in CODES:
         f = cov.figures[code]
         ws.append([
-            book.cell(ws, code, bold=True), book.cell(ws, figure_title(cov, code), wrap=True), figure_item(cov, code),
+            book.cell(ws, code, bold=True), book.cell(ws, figure_title(cov.plan, code), wrap=True), figure_item(cov.plan, code),
             f.numerator, f.denominator, book.cell(ws, f.value, number_format="0.0"), book.cell(ws, f.target, number_format="0.0"),
             book.cell(ws, STATUS_TITLES[f.status], fill=STATUS_FILLS[f.status]), f.note or None,
         ])
     ws.append([])
-    ws.append([f"Đơn vị: {cov.unit.name} ({cov.unit.code}). Số liệu tính đến ngày {_fmt(cov.day)}; chỉ tiêu H và I tính cho năm {cov.year}."])
+    ws.append([f"Đơn vị: {cov.unit.name} ({cov.unit.code}). Số liệu tính đến ngày {format_date(cov.day)}; chỉ tiêu H và I tính cho năm {cov.year}."])
     if cov.plan is not None:
-        ws.append([f"Chỉ tiêu theo Kế hoạch số {cov.plan.number} ngày {_fmt(cov.plan.issued_on)}."])
+        ws.append([f"Chỉ tiêu theo Kế hoạch số {cov.plan.number} ngày {format_date(cov.plan.issued_on)}."])
     for code in CODES:
         ws = book.sheet(code, FIGURE_HEADERS, widths=(36, 12, 10, 10, 11, 12, 14, 30))
         for i, uf in enumerate([cov.root, *cov.children]):
@@ -169,8 +140,8 @@ def figures_xlsx(cov: Coverage) -> XlsxBook:
                 book.cell(ws, row[5], number_format="0.0"), book.cell(ws, row[6], fill=STATUS_FILLS[f.status]), row[7],
             ])
         ws.append([])
-        ws.append([f"{code}: {figure_title(cov, code)}. Dòng đầu: {cov.unit.name}; các dòng sau: đơn vị cấp dưới trực tiếp. "
-                   f"Tính đến ngày {_fmt(cov.day)}" + (f" (năm {cov.year})" if code in ("H", "I") else "") + "."])
+        ws.append([f"{code}: {figure_title(cov.plan, code)}. Dòng đầu: {cov.unit.name}; các dòng sau: đơn vị cấp dưới trực tiếp. "
+                   f"Tính đến ngày {format_date(cov.day)}" + (f" (năm {cov.year})" if code in ("H", "I") else "") + "."])
     return book
 
 
@@ -178,7 +149,7 @@ def figures_csv_rows(cov: Coverage) -> Iterator[list[Any]]:
     for level, uf in [("Đơn vị đang xem", cov.root)] + [("Đơn vị cấp dưới", c) for c in cov.children]:
         for code in CODES:
             f = uf.figures[code]
-            yield [uf.unit.code, uf.unit.name, level, code, figure_title(cov, code), f.numerator, f.denominator, f.value, f.target,
+            yield [uf.unit.code, uf.unit.name, level, code, figure_title(cov.plan, code), f.numerator, f.denominator, f.value, f.target,
                    STATUS_TITLES[f.status], f.note]
 
 
@@ -198,7 +169,7 @@ def export_figures(fmt: str):
 # --------------------------------------------------------------------------- work lists
 
 
-E3_STATUSES = ("overdue", "due_soon")
+E3_STATUSES = (DeadlineStatus.OVERDUE, DeadlineStatus.DUE_SOON)
 E3_HEADERS = ["Họ và tên", "Năm sinh", "Số điện thoại", "Tổ hòa giải", "Thôn/ấp/tổ dân phố", "Xã/phường/thị trấn",
               "Ngày công nhận", "Số quyết định công nhận", "Hạn bồi dưỡng", "Số ngày còn lại (âm: quá hạn)", "Trạng thái"]
 
@@ -217,20 +188,20 @@ def e3_rows(unit: Unit, day: dt.date, statuses: Sequence[str] = E3_STATUSES) -> 
         .outerjoin(parent, parent.id == home.parent_id)
         .where(m.active_clause(day), status.in_(statuses),
                # the unit's subtree and those of the units merged into it (as the figures count them)
-               or_(*[and_(home.path >= lo, home.path < hi) for lo, hi in _ranges(unit, _predecessors(), day)]))
+               or_(*[and_(home.path >= lo, home.path < hi) for lo, hi in unit_ranges(unit, merged_predecessors(), day)]))
         .order_by(m.deadline, Person.search_key, m.id)
     )
     stmt = scoped(stmt, MediatorMembership)
     for r in db.session.execute(stmt.execution_options(yield_per=1000)):
         name, birth_year, phone, team, home_name, home_kind, parent_name, recognized_on, decision_no, deadline, st = r
         village, commune = (home_name, parent_name) if home_kind == UnitKind.VILLAGE else ("", home_name)
-        yield [name, birth_year, phone, team, village, commune, recognized_on, decision_no, deadline, (deadline - day).days, DEADLINE_TITLES[st]]
+        yield [name, birth_year, phone, team, village, commune, recognized_on, decision_no, deadline, (deadline - day).days, DeadlineStatus(st).title]
 
 
 def _e3_list(unit: Unit, day: dt.date) -> WorkList:
     status = request.args.get("status") or ""
     statuses = (status,) if status in E3_STATUSES else E3_STATUSES
-    title = "Hòa giải viên quá hạn và sắp đến hạn bồi dưỡng (6 tháng)" if len(statuses) > 1 else f"Hòa giải viên: {DEADLINE_TITLES[statuses[0]].lower()}"
+    title = "Hòa giải viên quá hạn và sắp đến hạn bồi dưỡng (6 tháng)" if len(statuses) > 1 else f"Hòa giải viên: {DeadlineStatus(statuses[0]).title.lower()}"
     return WorkList(title, E3_HEADERS, e3_rows(unit, day, statuses), widths=(28, 9, 14, 26, 22, 22, 14, 18, 14, 12, 26), date_columns=(6, 8))
 
 
@@ -261,7 +232,7 @@ def export_worklist(kind: str, fmt: str):
     name = f"danh-sach-{kind}-{unit.code}-{day:%Y%m%d}"
     if fmt == "csv":
         dates = set(wl.date_columns)
-        rows = ([_fmt(v) if i in dates else v for i, v in enumerate(row)] for row in wl.rows)
+        rows = ([format_date(v) if i in dates else v for i, v in enumerate(row)] for row in wl.rows)
         return csv_response(wl.headers, rows, f"{name}.csv")
     book = XlsxBook()
     ws = book.sheet(SHEET_NAMES.get(kind, "Danh sách"), wl.headers, wl.widths)
@@ -269,7 +240,7 @@ def export_worklist(kind: str, fmt: str):
     for row in wl.rows:
         ws.append([book.cell(ws, v, number_format="DD/MM/YYYY") if i in dates and v is not None else v for i, v in enumerate(row)])
     ws.append([])
-    ws.append([f"{wl.title}. Đơn vị: {unit.name} ({unit.code}); tính đến ngày {_fmt(day)}."])
+    ws.append([f"{wl.title}. Đơn vị: {unit.name} ({unit.code}); tính đến ngày {format_date(day)}."])
     return book.response(f"{name}.xlsx")
 
 

@@ -6,7 +6,8 @@ and ``tong-ket`` (final review of the whole 2024 – 2030 scheme). Section I hol
 children) with the plan's target beside them; the reviews add the trend of E1, E3 and H per year.
 
 Numbers are printed the Vietnamese way: decimal comma, one decimal for percentages ("53,1"),
-a dot between thousands ("1.234") — :func:`vn_number`, :func:`vn_int`.
+a dot between thousands ("1.234") — :mod:`lms.core.format` (the template's ``number``, ``integer``
+and ``percent`` filters).
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from flask import current_app, render_template
 
 from ..certificates.models import CertificateSettings
 from ..core import clock
+from ..core import format as fmt
 from ..core.pdf import render_pdf
 from ..extensions import db
 from ..org.models import Plan, Unit, UnitKind
-from .figures import CODES, STATUS_TITLES, Coverage, Figure, coverage, plan_for
+from .figures import CODES, STATUS_TITLES, Coverage, Figure, coverage, figure_item, figure_title, plan_for
 
 VARIANTS = {"nam": "Báo cáo năm", "so-ket": "Sơ kết giai đoạn 1", "tong-ket": "Tổng kết giai đoạn 2024 - 2030"}
 TREND_CODES = ("E1", "E3", "H")
@@ -33,33 +35,14 @@ class ReportError(ValueError):
     """The report cannot be made for these parameters; the message is Vietnamese."""
 
 
-# --------------------------------------------------------------------------- Vietnamese number format
+# --------------------------------------------------------------------------- targets as printed
 
 
-def vn_int(n: int | None) -> str:
-    """``1234`` → ``"1.234"``; ``None`` → ``""``."""
-    if n is None:
-        return ""
-    return f"{int(n):,}".replace(",", ".")
-
-
-def vn_number(value: float | None, digits: int = 1) -> str:
-    """``53.125`` → ``"53,1"``, ``1234.5`` → ``"1.234,5"`` (decimal comma, dot between thousands); ``None`` → ``""``."""
+def target_value(value: float | None) -> str:
+    """A target percentage without a useless ",0": ``80.0`` → ``"80"``, ``12.5`` → ``"12,5"``; ``None`` → ``""``."""
     if value is None:
         return ""
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-
-
-def vn_target(value: float | None) -> str:
-    """A target percentage without a useless ",0": ``80.0`` → ``"80"``, ``12.5`` → ``"12,5"``."""
-    if value is None:
-        return ""
-    return vn_number(value, 0) if float(value).is_integer() else vn_number(value)
-
-
-def vn_percent(value: float | None) -> str:
-    return f"{vn_number(value)}%" if value is not None else ""
+    return fmt.number(value, 0 if float(value).is_integer() else 1)
 
 
 # --------------------------------------------------------------------------- what the report holds
@@ -139,11 +122,11 @@ def target_text(plan: Plan | None, code: str) -> str:
     if not t or t.get("threshold") is None:
         return "—"
     threshold = float(t["threshold"])
-    text = "100%" if threshold >= 100 else f"≥ {vn_number(threshold, 0) if threshold.is_integer() else vn_number(threshold)}%"
+    text = "100%" if threshold >= 100 else f"≥ {target_value(threshold)}%"
     if t.get("band_to") is not None:
-        text += f" (phấn đấu {vn_number(float(t['band_to']), 0)}%)"
+        text += f" (phấn đấu {fmt.number(float(t['band_to']), 0)}%)"
     if code == "H" and t.get("pilot_threshold") is not None:
-        text += f"; xã điểm ≥ {vn_number(float(t['pilot_threshold']), 0)}%"
+        text += f"; xã điểm ≥ {fmt.number(float(t['pilot_threshold']), 0)}%"
     if t.get("by_year"):
         text += f", đến năm {t['by_year']}"
     return text
@@ -152,7 +135,7 @@ def target_text(plan: Plan | None, code: str) -> str:
 def result_text(f: Figure) -> str:
     if f.value is None:
         return "Không áp dụng"
-    return f"{vn_percent(f.value)} ({vn_int(f.numerator)}/{vn_int(f.denominator)})"
+    return f"{fmt.percent(f.value)} ({fmt.integer(f.numerator)}/{fmt.integer(f.denominator)})"
 
 
 def phases_of(plan: Plan | None) -> list[dict]:
@@ -213,11 +196,9 @@ def build_report(unit: Unit, year: int | None, variant: str) -> Report:
 
 
 def render_report_html(report: Report) -> str:
-    from .exports import figure_item, figure_title
-
     cov = report.cov
     rows = [
-        {"code": code, "title": figure_title(cov, code), "item": figure_item(cov, code), "target": target_text(cov.plan, code),
+        {"code": code, "title": figure_title(cov.plan, code), "item": figure_item(cov.plan, code), "target": target_text(cov.plan, code),
          "figure": cov.figures[code], "result": result_text(cov.figures[code]),
          # a table of "Không áp dụng" rows says nothing: such a figure gets one sentence instead
          "by_unit": any(c.figures[code].status != "not_applicable" for c in cov.children),
@@ -237,10 +218,7 @@ def render_report_html(report: Report) -> str:
         codes=CODES,
         trend_codes=TREND_CODES,
         status_titles=STATUS_TITLES,
-        vn_int=vn_int,
-        vn_number=vn_number,
-        vn_percent=vn_percent,
-        vn_target=vn_target,
+        target_value=target_value,
         result_text=result_text,
         issued_year=clock.today().year,
     )

@@ -15,17 +15,16 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..core import audit, cache, clock
+from ..core import format as fmt
 from ..core.access import get_scoped_or_404, in_scope, roles_required, scoped
-from ..core.errors import ServiceError
 from ..core.nav import register_nav
 from ..core.pagination import paginate
 from ..core.roles import STAFF, Role
-from ..core.text import nfc
-from ..extensions import db
+from ..core.web import breadcrumb, scoped_by_code, service_errors
 from ..org.models import Plan, Unit, UnitKind
 from ..org.services.plans import set_target
 from . import charts, worklists
-from .figures import CODES, FIGURES, STATUS_TITLES, Coverage, coverage, plan_for
+from .figures import CODES, FIGURES, STATUS_TITLES, Coverage, FigureStatus, coverage, figure_item, figure_title, plan_for
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
 
@@ -36,7 +35,7 @@ TREND_CODES = ("E1", "E3", "H")
 #: When a plan names no phases (the national scheme's).
 DEFAULT_PHASES = [charts.Phase("Giai đoạn 1 (2024 - 2026)", 2024, 2026), charts.Phase("Giai đoạn 2 (2027 - 2030)", 2027, 2030)]
 #: Bootstrap colour of each status.
-STATUS_COLORS = {"met": "success", "not_met": "danger", "not_applicable": "secondary"}
+STATUS_COLORS = FigureStatus.COLORS
 PLAN_EDITORS = (Role.PROVINCE_ADMIN, Role.SYSTEM_ADMIN)
 #: Audit keys of a plan, as an officer reads them.
 PLAN_FIELD_TITLES = {"slug": "Mã kế hoạch", "source": "Nạp lại từ tệp"}
@@ -54,10 +53,9 @@ def init_app(app) -> None:
 
 def _unit_or_404(code: str | None) -> Unit:
     """``?unit=CODE`` when it lies in the user's scope (404 otherwise); without a code, the user's own unit."""
-    code = (nfc(code) or "").strip().upper()
-    if not code:
+    if not (code or "").strip():
         return get_scoped_or_404(Unit, current_user.unit_id)
-    unit = db.session.scalar(scoped(select(Unit), Unit).where(Unit.code == code))
+    unit = scoped_by_code(Unit, code)
     if unit is None:
         abort(404)
     return unit
@@ -83,39 +81,17 @@ def _day_and_year() -> tuple[dt.date, int]:
     return day, year
 
 
-def _chain(unit: Unit) -> list[Unit]:
-    """The ancestors of ``unit`` that lie in the user's scope, top first (one query)."""
-    ids = unit.ancestor_ids[:-1]
-    if not ids:
-        return []
-    return list(db.session.scalars(scoped(select(Unit), Unit).where(Unit.id.in_(ids)).order_by(Unit.depth)))
-
-
-def _default_titles() -> dict[str, str]:
-    from .exports import DEFAULT_TITLES
-
-    return DEFAULT_TITLES
-
-
-def figure_title(plan: Plan | None, code: str) -> str:
-    return ((plan.target(code) if plan is not None else {}) or {}).get("title") or _default_titles()[code]
-
-
-def figure_item(plan: Plan | None, code: str) -> str:
-    return ((plan.target(code) if plan is not None else {}) or {}).get("item") or ""
-
-
 def target_text(plan: Plan | None, code: str, target: float | None) -> str:
     """"≥ 80%", "80–90%" (a band), "100%", "≥ 85% (đến năm 2030)", or "Chưa có chỉ tiêu"."""
     if target is None:
         return "Chưa có chỉ tiêu"
     spec = (plan.target(code) if plan is not None else {}) or {}
     if spec.get("band_to") is not None:
-        text = f"{charts.number_vn(target)}–{charts.pct(float(spec['band_to']))}"
+        text = f"{fmt.number(target, **charts.SHOWN)}–{fmt.percent(float(spec['band_to']), **charts.SHOWN)}"
     elif target >= 100:
-        text = charts.pct(target)
+        text = fmt.percent(target, **charts.SHOWN)
     else:
-        text = f"≥ {charts.pct(target)}"
+        text = f"≥ {fmt.percent(target, **charts.SHOWN)}"
     if spec.get("by_year"):
         text += f" (đến năm {spec['by_year']})"
     return text
@@ -196,12 +172,12 @@ def dashboard():
 
     # the same for everyone who may see the unit; recomputed when a row the figures read changes
     html = cache.cached(FIGURES, ("dashboard", unit.id, day.isoformat(), year, figure), body)
-    return render_template("reports/dashboard.html", unit=unit, day=day, year=year, figure=figure, chain=_chain(unit), body=html)
+    return render_template("reports/dashboard.html", unit=unit, day=day, year=year, figure=figure, chain=breadcrumb(Unit, unit), body=html)
 
 
 def _helpers() -> dict:
     return dict(
-        pct=charts.pct, number_vn=charts.number_vn, figure_title=figure_title, figure_item=figure_item, target_text=target_text,
+        figure_title=figure_title, figure_item=figure_item, target_text=target_text,
         status_titles=STATUS_TITLES, status_colors=STATUS_COLORS, figure_worklist=worklists.FIGURE_WORKLIST, has_endpoint=_has,
     )
 
@@ -221,7 +197,7 @@ def worklist(kind: str):
     lst = worklists.listing(kind, unit, day)
     page, rows = lst.page()
     return render_template(
-        "reports/worklist.html", unit=unit, day=day, kind=kind, lst=lst, page=page, rows=rows, chain=_chain(unit), **_helpers(),
+        "reports/worklist.html", unit=unit, day=day, kind=kind, lst=lst, page=page, rows=rows, chain=breadcrumb(Unit, unit), **_helpers(),
     )
 
 
@@ -280,16 +256,14 @@ def plan_save():
     changed = []
     if not errors:
         changed = [code for code in ctx["codes"] if float(plan.target(code).get("threshold", -1)) != float(values[code])]
-        try:
+        with service_errors(flash_as=None) as outcome:
             for code in changed:
                 set_target(plan, code, values[code])
-        except ServiceError as exc:
-            db.session.rollback()
-            errors[code if exc.field in ("threshold", None) else "_"] = exc.message
+        if not outcome.ok:
+            errors[code if outcome.error.field in ("threshold", None) else "_"] = outcome.error.message
     if errors:
         flash("Chưa lưu: hãy sửa các chỉ tiêu được đánh dấu.", "danger")
         return render_template("reports/plan.html", errors=errors, values=values, **_plan_context(unit)), 400
-    db.session.commit()
     if changed:
         flash(f"Đã lưu chỉ tiêu {', '.join(changed)}.", "success")
     else:

@@ -15,11 +15,13 @@ from lms.core import clock
 from lms.core.errors import ServiceError
 from lms.core.roles import Role
 from tests.conftest import csrf_token
+from tests.fixtures.classes import TODAY, make_class
 from tests.fixtures.curriculum import program, program_dir  # noqa: F401
-from tests.classes import test_classes
-from tests.classes.test_classes import TODAY, make_class
 
-world = test_classes.world
+
+@pytest.fixture
+def world(class_world):
+    return class_world
 
 
 def attendance_rows(db) -> dict[int, tuple[str, str]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -15,76 +14,18 @@ from lms.certificates.models import Certificate
 from lms.classes import services as classes
 from lms.classes.models import Attendance, ClassEnrollment, ClassSession, TrainingClass
 from lms.core.errors import ServiceError
-from lms.core.roles import Role
 from lms.core.signals import program_completed
 from lms.learning.models import Enrollment
 from lms.org.models import TrainerLevel
 from lms.org.services import roster
 from tests.conftest import csrf_token
+from tests.fixtures.classes import ACCOUNTS, TODAY, class_form, make_class  # noqa: F401
 from tests.fixtures.curriculum import program, program_dir  # noqa: F401
-
-TODAY = dt.date(2026, 3, 2)
-
-ACCOUNTS = {
-    "thv-tinh": (Role.TRAINER, "P"),
-    "cb-anhoa": (Role.COMMUNE_OFFICER, "C1"),
-    "cb-thoibinh": (Role.COMMUNE_OFFICER, "C2"),
-    "so-tuphap": (Role.PROVINCE_ADMIN, "P"),
-    "hgv-1": (Role.MEDIATOR, "V1"),
-}
 
 
 @pytest.fixture
-def world(db, freeze, tree, program, make_program, make_mediator, make_person, make_user, auth):  # noqa: F811
-    """Mediators m1, m2 (C1/V1), m4 (C1/V2), m3 (C2), mq (province Q); a province trainer; programs hgv and thv."""
-    freeze(TODAY)
-    thv = make_program(code="thv", audience="trainer", title="Chương trình bồi dưỡng tập huấn viên")
-    m1 = make_mediator(tree.T1, name="Nguyễn Thị Hương").person
-    m2 = make_mediator(tree.T1, name="Trần Văn Đức").person
-    m4 = make_mediator(tree.T2, name="Lê Thị Ửng").person
-    m3 = make_mediator(tree.T3, name="Phạm Quốc Việt").person
-    mq = make_mediator(tree.TQ, name="Đặng Văn Quế").person
-    trainer = make_person(tree.P, name="Võ Minh Tâm")
-    roster.appoint_trainer(person=trainer, level=TrainerLevel.PROVINCE, unit=tree.P, started_on=dt.date(2024, 1, 1))
-    db.session.commit()
-    users = {}
-    signed_in = []
-
-    def login(username: str):
-        if signed_in:
-            auth.logout()
-        signed_in.append(username)
-        if username not in users:
-            role, unit = ACCOUNTS[username]
-            person = {Role.MEDIATOR: m1, Role.TRAINER: trainer}.get(role)
-            users[username] = make_user(role, getattr(tree, unit), person=person, username=username)
-            db.session.commit()
-        auth.login(username)
-        return users[username]
-
-    return SimpleNamespace(tree=tree, program=program, thv=thv, m1=m1, m2=m2, m3=m3, m4=m4, mq=mq, trainer=trainer, users=users, login=login)
-
-
-def make_class(unit, people=(), program_code="hgv", capacity=10, sessions=1, **kw) -> TrainingClass:
-    """A class from 01/03 to 05/03/2026 with ``sessions`` sessions (08:00–11:00 from 02/03), people enrolled; flushed."""
-    kw.setdefault("title", "Lớp bồi dưỡng hòa giải viên")
-    klass = classes.create_class(program_code=program_code, unit=unit, mode="in_person", starts_on=dt.date(2026, 3, 1),
-                                 ends_on=dt.date(2026, 3, 5), capacity=capacity, venue="Hội trường UBND", **kw)
-    for n in range(sessions):
-        classes.add_session(klass, dt.date(2026, 3, 2) + dt.timedelta(days=n), dt.time(8, 0), dt.time(11, 0), f"Chuyên đề {n + 1}")
-    if people:
-        classes.enroll(klass, people)
-    return klass
-
-
-def class_form(html: str, unit, title="Lớp bồi dưỡng hòa giải viên đợt 1", **over) -> dict:
-    data = {
-        "csrf_token": csrf_token(html), "title": title, "program_code": "hgv", "unit_id": str(unit.id), "mode": "in_person",
-        "venue": "Hội trường UBND phường", "starts_on": "2026-03-02", "ends_on": "2026-03-04", "capacity": "30",
-        "min_attendance": "80", "assessment": "score", "pass_score": "50",
-    }
-    data.update(over)
-    return data
+def world(class_world):
+    return class_world
 
 
 def count(model) -> int:

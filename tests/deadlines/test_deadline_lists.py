@@ -189,13 +189,7 @@ def test_menu_and_roles(client, auth, world):
 # --------------------------------------------------------------------------- "create a class for these people"
 
 
-def _needs_class_new(app):
-    if "classes.class_new" not in app.view_functions:
-        pytest.skip("classes.class_new (the new-class form) is not installed yet")
-
-
 def test_create_a_class_for_the_ticked_people(app, client, auth, world):
-    _needs_class_new(app)
     auth.login("cb-c1")
     ids = [world.a_over.person_id, world.c_over.person_id, world.b_over.person_id]  # c_over: another commune
     r = client.get("/certificates/deadlines/class", query_string={"person_id": ids})
@@ -208,7 +202,6 @@ def test_create_a_class_for_the_ticked_people(app, client, auth, world):
 
 
 def test_create_a_class_for_everyone_filtered(app, client, auth, world):
-    _needs_class_new(app)
     auth.login("cb-c1")
     r = client.get("/certificates/deadlines/class?all=1")
     query = parse_qs(urlsplit(r.headers["Location"]).query)
@@ -222,7 +215,6 @@ def test_create_a_class_for_nobody_says_so(client, auth, world):
 
 
 def test_create_a_class_is_capped(app, client, auth, world, monkeypatch):
-    _needs_class_new(app)
     from lms.deadlines import views as views_deadlines
 
     monkeypatch.setattr(views_deadlines, "CLASS_CAP", 2)

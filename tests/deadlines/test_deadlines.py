@@ -1,4 +1,4 @@
-"""The 6-month rule (DOMAIN.md, figure E3 and its edge cases)."""
+"""The 6-month rule (figure E3 and its edge cases)."""
 
 import datetime as dt
 

@@ -18,6 +18,7 @@ from lms.learning.models import Enrollment, EnrollmentStatus, LessonView, Materi
 from tests.conftest import csrf_token
 from tests.fixtures import curriculum as curriculum_fixtures
 from tests.fixtures.curriculum import right_answers, wrong_answers
+from tests.fixtures.learning import final_quiz, open_all
 
 # The curriculum fixtures (until tests/conftest.py lists "tests.fixtures.curriculum" in pytest_plugins).
 program_dir = curriculum_fixtures.program_dir
@@ -37,23 +38,6 @@ def completions(app):
     program_completed.connect(receiver, weak=False)
     yield sent
     program_completed.disconnect(receiver)
-
-
-@pytest.fixture
-def learner(tree, make_mediator, make_user):
-    """A mediator account whose person has an active membership in team T1."""
-    membership = make_mediator(tree.T1)
-    return make_user(Role.MEDIATOR, tree.V1, person=membership.person)
-
-
-def final_quiz(program):
-    return program.final_module.quiz
-
-
-def open_all(person, program, except_last=False):
-    lessons = program.lessons[:-1] if except_last else program.lessons
-    for lesson in lessons:
-        services.open_lesson(person, lesson)
 
 
 def bar_value(html: str) -> int:

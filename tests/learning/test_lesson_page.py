@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import event, func, select
 
 from lms.core import clock
-from lms.core.roles import Role
 from lms.curriculum.services import current_program, import_content
 from lms.learning import services
 from lms.learning.models import Enrollment, EnrollmentStatus, LessonView, QuizAttempt
@@ -17,12 +15,6 @@ from tests.fixtures import curriculum as curriculum_fixtures
 
 program_dir = curriculum_fixtures.program_dir
 program = curriculum_fixtures.program
-
-
-@pytest.fixture
-def learner(tree, make_mediator, make_user):
-    membership = make_mediator(tree.T1)
-    return make_user(Role.MEDIATOR, tree.V1, person=membership.person)
 
 
 def statements(db, func_) -> list[str]:

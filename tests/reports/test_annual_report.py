@@ -9,14 +9,10 @@ import re
 import pytest
 from pypdf import PdfReader
 
+from lms.core.format import integer as vn_int
+from lms.core.format import number as vn_number
 from lms.reports.figures import CODES, coverage
-from lms.reports.report import vn_int, vn_number
-from tests.reports import world as world_mod
-
-
-@pytest.fixture
-def world(db, tree, freeze, make_person, make_mediator, make_certificate, make_user):
-    return world_mod.build(db, tree, freeze, make_person, make_mediator, make_certificate, make_user)
+from tests.fixtures import reports as world_mod
 
 
 def pdf_text(client, url) -> str:

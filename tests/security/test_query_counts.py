@@ -60,7 +60,7 @@ EXCLUDED = {
     "org.import_job": "one import job's progress, then its result kept on the job row (one statement for the job)",
     "org.import_template": "an empty template spreadsheet",
     "org.token_revoke": "confirmation form for one token",
-    "reports.annual_report": "PDF built from reports/figures.py (a fixed number of statements, "
+    "reports.annual_report": "PDF built from reports/figures/ (a fixed number of statements, "
     "tests/reports/test_figures.py) and the same tables as the dashboard",
 }
 
@@ -251,7 +251,7 @@ def test_query_counts_do_not_grow_with_rows(app, client, auth, qc_world, make_pe
 
 #: Exports whose rows come from one query per list (streamed in batches), and those built from a bounded aggregate.
 STREAMED_EXPORTS = {"certificates.list_csv", "deadlines.deadlines_csv", "learn.progress_csv", "reports.export_worklist"}
-AGGREGATE_EXPORTS = {"reports.export_figures"}  # the unit and each unit below it: reports/figures.py, a fixed number of statements
+AGGREGATE_EXPORTS = {"reports.export_figures"}  # the unit and each unit below it: reports/figures/, a fixed number of statements
 
 
 def test_every_export_is_known(app):

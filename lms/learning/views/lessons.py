@@ -17,10 +17,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ...core.access import get_scoped_or_404, login_required, scoped
-from ...core.errors import ServiceError
 from ...core.nav import register_nav
 from ...core.pagination import paginate
 from ...core.roles import ALL_ROLES, STAFF
+from ...core.web import service_errors
 from ...curriculum.models import Attachment, Lesson, Module, Program, Quiz
 from ...curriculum.services import current_program, outline
 from ...extensions import db
@@ -111,13 +111,10 @@ def enroll(code: str):
     if person is None:
         flash(NO_PERSON, "warning")
         return redirect(url_for("learn.program", code=code))
-    try:
+    with service_errors() as outcome:
         services.enroll(person, program)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    if not outcome.ok:
         return redirect(url_for("learn.program", code=code))
-    db.session.commit()
     flash(f"Đã đăng ký học «{program.title}».", "success")
     return redirect(url_for("learn.program", code=code))
 
@@ -145,13 +142,10 @@ def lesson(code: str, slug: str):
     if person is not None:
         state = services.lesson_state(person.id, program, out.slugs, slug, out.final_quiz_hash)
         if not state.nothing_to_record:
-            try:
+            with service_errors() as outcome:
                 services.open_lesson(person, db.session.get(Lesson, item.id))
-            except ServiceError as exc:
-                db.session.rollback()
-                flash(exc.message, "danger")
+            if not outcome.ok:
                 return redirect(url_for("learn.program", code=code))
-            db.session.commit()
             before, state = state, services.lesson_state(person.id, program, out.slugs, slug, out.final_quiz_hash)
             just_completed = not before.completed and state.completed
     prev_lesson = out.lessons[pos - 1] if pos > 0 else None
@@ -179,7 +173,6 @@ def attachment(code: str, filename: str):
         abort(404)
     if person is not None:
         services.record_access(person)
-        db.session.commit()
     inline = att.content_type.startswith(("text/", "image/")) or att.content_type == "application/pdf"
     return send_file(io.BytesIO(att.data), mimetype=att.content_type, download_name=att.filename, as_attachment=not inline, max_age=0)
 
@@ -261,13 +254,10 @@ def quiz(quiz_id: int):
         return _render_quiz(quiz, person, chosen=answers, missing=missing)
     program = quiz.module.program
     before = _status_before(person, program.code)
-    try:
+    with service_errors() as outcome:
         graded = services.submit_quiz(person, quiz, answers)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    if not outcome.ok:
         return redirect(url_for("learn.program", code=program.code))
-    db.session.commit()
     if _completed_now(person, program.code, before):
         flash(_just_completed_message(program), "success")
     return redirect(url_for("learn.attempt", attempt_id=graded.attempt.id))

@@ -23,36 +23,30 @@ from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ...core import clock
-from ...core.access import get_scoped_or_404, login_required, roles_required, scoped, subtree
-from ...core.errors import ServiceError
+from ...core import format as fmt
+from ...core.access import get_scoped_or_404, login_required, roles_required, scoped, subtree, under
+from ...core.forms import DateField
 from ...core.nav import register_nav
 from ...core.pagination import paginate
 from ...core.panels import register_panel
 from ...core.pdf import render_pdf
-from ...core.roles import OFFICERS, STAFF, Role
+from ...core.roles import OFFICERS, STAFF
 from ...core.spreadsheet import csv_response
 from ...core.text import nfc
+from ...core.web import breadcrumb, safe_next, scoped_by_code, service_errors
 from ...curriculum.models import Lesson, Module, Program
 from ...curriculum.services import current_program
 from ...extensions import db
-from ...org.forms.units import DateField, apply_service_error
-from ...org.models import Person, Unit, UnitKind, User
+from ...org.models import Person, Unit, UnitKind
 from ...org.services.roster import search_condition
 from .. import services
 from ..models import Enrollment, EnrollmentStatus, LessonView, MaterialAccess, QuizAttempt
+from ..services import ProgressStatus
 from . import bp
 
 register_nav("Tiến độ học tập", "learn.progress_report", STAFF, order=30)
 
-#: Learning status of a listed person in a program (filter values and their titles).
-STATUS_TITLES = {
-    "not_enrolled": "Chưa ghi danh",
-    "not_started": "Chưa học",
-    "in_progress": "Đang học",
-    "completed": "Hoàn thành",
-}
 #: Roles whose person is the audience of an "official" program (same rule as ``services.audiences``).
-OFFICIAL_ROLES = (Role.COMMUNE_OFFICER, Role.DISTRICT_ADMIN, Role.PROVINCE_ADMIN)
 #: "Enroll everyone eligible" works on a commune (or a village) at a time.
 BULK_UNIT_KINDS = (UnitKind.COMMUNE, UnitKind.VILLAGE)
 MAX_SELECTED = 500
@@ -61,25 +55,12 @@ MAX_SELECTED = 500
 # --------------------------------------------------------------------------- the learners query
 
 
-def eligible_person_ids(program: Program):
-    """A select of the ids of the people the program is meant for (active today), or ``None``."""
-    day = clock.today()
-    if program.audience == "mediator":
-        return services.active_mediator_person_ids(day)
-    if program.audience == "trainer":
-        return services.active_trainer_person_ids(day)
-    if program.audience == "official":
-        stmt = select(User.person_id).where(User.person_id.is_not(None), User.role.in_(OFFICIAL_ROLES), User.is_active.is_(True))
-        return scoped(stmt, User)
-    return None
-
-
 def learners(program: Program, unit: Unit):
     """One row per person (in scope, under ``unit``) of the program's audience or enrolled in it.
 
     Columns: person_id, unit_path, eligible (0/1), enrollment_status, enrolled_on, completed_on,
     opened (lessons of the current version opened), best_score (final test), accessed_on
-    (first access to the materials, online or printed), status (a key of :data:`STATUS_TITLES`).
+    (first access to the materials, online or printed), status (a :class:`~lms.learning.services.ProgressStatus` value).
     """
     code = program.code
     lesson_slugs = select(Lesson.slug).where(Lesson.program_id == program.id)
@@ -102,14 +83,14 @@ def learners(program: Program, unit: Unit):
         .group_by(MaterialAccess.person_id)
         .subquery("accessed")
     )
-    ids = eligible_person_ids(program)
+    ids = services.audience_person_ids(program.audience)
     is_eligible = Person.id.in_(ids) if ids is not None else false()
     n_opened = func.coalesce(opened.c.n, 0)
     status = case(
-        (Enrollment.status == EnrollmentStatus.COMPLETED.value, "completed"),
-        ((Enrollment.status == EnrollmentStatus.ENROLLED.value) & (n_opened > 0), "in_progress"),
-        (Enrollment.status == EnrollmentStatus.ENROLLED.value, "not_started"),
-        else_="not_enrolled",
+        (Enrollment.status == EnrollmentStatus.COMPLETED.value, ProgressStatus.COMPLETED.value),
+        ((Enrollment.status == EnrollmentStatus.ENROLLED.value) & (n_opened > 0), ProgressStatus.IN_PROGRESS.value),
+        (Enrollment.status == EnrollmentStatus.ENROLLED.value, ProgressStatus.NOT_STARTED.value),
+        else_=ProgressStatus.NOT_ENROLLED.value,
     )
     home = aliased(Unit)
     stmt = (
@@ -143,9 +124,9 @@ def _count_columns(sub):
         func.count().label("listed"),
         n(sub.c.eligible == 1).label("eligible"),
         n(sub.c.enrollment_status.in_((EnrollmentStatus.ENROLLED.value, EnrollmentStatus.COMPLETED.value))).label("enrolled"),
-        n(sub.c.status == "not_started").label("not_started"),
-        n(sub.c.status == "in_progress").label("in_progress"),
-        n(sub.c.status == "completed").label("completed"),
+        n(sub.c.status == ProgressStatus.NOT_STARTED.value).label("not_started"),
+        n(sub.c.status == ProgressStatus.IN_PROGRESS.value).label("in_progress"),
+        n(sub.c.status == ProgressStatus.COMPLETED.value).label("completed"),
         n(sub.c.accessed_on.is_not(None)).label("accessed"),
     ]
 
@@ -158,7 +139,7 @@ def progress_counts(program: Program, unit: Unit) -> tuple[list[tuple[Unit, dict
     sub = learners(program, unit).subquery("learners")
     cols = _count_columns(sub)
     children = list(db.session.scalars(scoped(select(Unit).where(Unit.parent_id == unit.id), Unit).order_by(Unit.name)))
-    in_child = (sub.c.unit_path >= Unit.path) & (sub.c.unit_path < func.substr(Unit.path, 1, func.length(Unit.path) - 1) + "0")
+    in_child = under(sub.c.unit_path, Unit.path)
     per_child = {
         row.id: dict(row._mapping)
         for row in db.session.execute(
@@ -176,8 +157,8 @@ def _filtered_people(program: Program, unit: Unit, status: str, q: str):
     sub = learners(program, unit).subquery("learners")
     stmt = scoped(select(Person).join(sub, sub.c.person_id == Person.id), Person)
     if status == "not_started_all":
-        stmt = stmt.where(sub.c.status.in_(("not_enrolled", "not_started")))
-    elif status in STATUS_TITLES:
+        stmt = stmt.where(sub.c.status.in_((ProgressStatus.NOT_ENROLLED.value, ProgressStatus.NOT_STARTED.value)))
+    elif status in ProgressStatus.TITLES:
         stmt = stmt.where(sub.c.status == status)
     if q:
         stmt = stmt.where(search_condition(q))
@@ -198,44 +179,20 @@ def _pick_program(programs: list[Program], code: str | None) -> Program | None:
     return by_code.get("hgv") or (programs[0] if programs else None)
 
 
-def _unit_by_code(code: str | None) -> Unit | None:
-    code = (nfc(code) or "").upper()
-    if not code:
-        return None
-    return db.session.scalar(scoped(select(Unit).where(Unit.code == code), Unit))
-
-
 def _report_args() -> dict:
     """Program, unit, status and search from the query string (the unit defaults to the user's own)."""
     programs = _current_programs()
     program = _pick_program(programs, request.args.get("program"))
     unit_code = (request.args.get("unit") or "").strip()
-    unit = _unit_by_code(unit_code) if unit_code else None
+    unit = scoped_by_code(Unit, unit_code) if unit_code else None
     if unit is None:
         if unit_code:
             flash(f"Không tìm thấy đơn vị có mã «{unit_code}» trong phạm vi quản lý của bạn; đang hiển thị đơn vị của bạn.", "warning")
         unit = get_scoped_or_404(Unit, current_user.unit_id)
     status = request.args.get("status", "")
-    if status not in STATUS_TITLES and status != "not_started_all":
+    if status not in ProgressStatus.TITLES and status != "not_started_all":
         status = ""
     return {"programs": programs, "program": program, "unit": unit, "status": status, "q": (request.args.get("q") or "").strip()}
-
-
-def _safe_back(url: str | None, default: str) -> str:
-    """A local path to go back to after a POST (no open redirect)."""
-    if url and url.startswith("/") and not url.startswith("//") and "\\" not in url:
-        return url
-    return default
-
-
-def _breadcrumb(unit: Unit) -> list[Unit]:
-    """The ancestors of ``unit`` the user may open, top first."""
-    top = None if current_user.role == Role.SYSTEM_ADMIN else current_user.unit_id
-    chain, node = [], (unit.parent if unit.id != top else None)
-    while node is not None:
-        chain.insert(0, node)
-        node = node.parent if node.id != top else None
-    return chain
 
 
 # --------------------------------------------------------------------------- progress report and CSV
@@ -248,7 +205,7 @@ def progress_report():
     program, unit = args["program"], args["unit"]
     if program is None:
         return render_template("learning/progress.html", **args, rows=[], direct=None, total=None, page=None, details={},
-                               status_titles=STATUS_TITLES, can_enroll=False, chain=[])
+                               status_titles=ProgressStatus.TITLES, can_enroll=False, chain=[])
     rows, direct, total = progress_counts(program, unit)
     stmt, sub = _filtered_people(program, unit, args["status"], args["q"])
     page = paginate(stmt.options(selectinload(Person.unit).selectinload(Unit.parent)))
@@ -262,11 +219,11 @@ def progress_report():
         total=total,
         page=page,
         details=details,
-        status_titles=STATUS_TITLES,
+        status_titles=ProgressStatus.TITLES,
         total_lessons=db.session.scalar(select(func.count(Lesson.id)).where(Lesson.program_id == program.id)),
         can_enroll=current_user.role in OFFICERS,
         can_enroll_all=current_user.role in OFFICERS and unit.kind in BULK_UNIT_KINDS,
-        chain=_breadcrumb(unit),
+        chain=breadcrumb(Unit, unit),
     )
 
 
@@ -275,10 +232,6 @@ CSV_HEADERS = [
     "Thuộc đối tượng", "Trạng thái", "Ngày ghi danh", "Số bài đã mở", "Tổng số bài", "Điểm cao nhất bài kiểm tra cuối khóa",
     "Ngày hoàn thành", "Ngày tiếp cận tài liệu",
 ]
-
-
-def _vn_date(value) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
 
 
 @bp.route("/progress.csv")
@@ -301,8 +254,8 @@ def progress_csv():
         for row in db.session.execute(stmt.execution_options(yield_per=1000)):
             yield [
                 row.full_name, row.birth_year or "", row.gender.title if row.gender else "", row.phone or "", row[4] or "", row[5] or "",
-                "Có" if row.eligible else "Không", _status_title(row), _vn_date(row.enrolled_on), row.opened, total_lessons,
-                "" if row.best_score is None else row.best_score, _vn_date(row.completed_on), _vn_date(row.accessed_on),
+                "Có" if row.eligible else "Không", _status_title(row), fmt.date(row.enrolled_on), row.opened, total_lessons,
+                "" if row.best_score is None else row.best_score, fmt.date(row.completed_on), fmt.date(row.accessed_on),
             ]
 
     return csv_response(CSV_HEADERS, rows(), f"tien-do-{program.code}-{unit.code}-{clock.today().isoformat()}.csv")
@@ -311,7 +264,7 @@ def progress_csv():
 def _status_title(row) -> str:
     if row.enrollment_status == EnrollmentStatus.WITHDRAWN.value:
         return "Đã rút"
-    return STATUS_TITLES[row.status]
+    return ProgressStatus(row.status).title
 
 
 # --------------------------------------------------------------------------- one person
@@ -362,17 +315,13 @@ def printed_materials(person_id: int):
         if on > clock.today():
             form.accessed_on.errors = [*form.accessed_on.errors, "Ngày nhận tài liệu không được sau ngày hôm nay."]
         else:
-            try:
+            with service_errors(form) as outcome:
                 services.record_access(person, MaterialAccess.PRINTED, on, nfc(form.note.data), by=current_user)
-            except ServiceError as exc:
-                db.session.rollback()
-                apply_service_error(form, exc)
-            else:
-                db.session.commit()
-                flash(f"Đã ghi nhận {person.full_name} đã nhận bộ tài liệu in ngày {_vn_date(on)}.", "success")
+            if outcome.ok:
+                flash(f"Đã ghi nhận {person.full_name} đã nhận bộ tài liệu in ngày {fmt.date(on)}.", "success")
                 return redirect(url_for("learn.person_progress", person_id=person.id))
     elif existing is not None and request.method == "POST":
-        flash(f"Việc nhận bộ tài liệu in đã được ghi nhận ngày {_vn_date(existing.accessed_on)}; không ghi lại lần nữa.", "info")
+        flash(f"Việc nhận bộ tài liệu in đã được ghi nhận ngày {fmt.date(existing.accessed_on)}; không ghi lại lần nữa.", "info")
         return redirect(url_for("learn.person_progress", person_id=person.id))
     return render_template("learning/printed_materials.html", person=person, form=form, access=access, existing=existing)
 
@@ -382,7 +331,7 @@ def printed_materials(person_id: int):
 
 def _bulk_candidates(program: Program, unit: Unit):
     """Eligible people under ``unit`` (in scope) not enrolled or completed in ``program``."""
-    ids = eligible_person_ids(program)
+    ids = services.audience_person_ids(program.audience)
     if ids is None:
         return None
     active = select(Enrollment.person_id).where(
@@ -398,9 +347,9 @@ def enroll_people():
     program = current_program(request.form.get("program", ""))
     if program is None:
         abort(404)
-    unit = _unit_by_code(request.form.get("unit")) or get_scoped_or_404(Unit, current_user.unit_id)
+    unit = scoped_by_code(Unit, request.form.get("unit")) or get_scoped_or_404(Unit, current_user.unit_id)
     mode = request.form.get("mode", "selected")
-    back = _safe_back(request.form.get("back"), url_for("learn.progress_report", program=program.code, unit=unit.code))
+    back = safe_next(request.form.get("back"), url_for("learn.progress_report", program=program.code, unit=unit.code))
 
     if mode == "all":
         if unit.kind not in BULK_UNIT_KINDS:
@@ -439,14 +388,11 @@ def enroll_people():
             "learning/progress_enroll_confirm.html", program=program, unit=unit, mode=mode, people=to_enroll, ids=ids,
             skipped=len(people) - len(to_enroll), back=back, missing_confirm=request.form.get("step") == "confirm",
         )
-    try:
+    with service_errors() as outcome:
         for person in to_enroll:
             services.enroll(person, program, by=current_user, check_audience=False)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    if not outcome.ok:
         return redirect(back)
-    db.session.commit()
     flash(f"Đã ghi danh {len(to_enroll)} người vào chương trình «{program.title}».", "success")
     return redirect(back)
 
@@ -498,7 +444,6 @@ def module_pdf(code: str, module_slug: str):
     person = current_user.person
     if person is not None:
         services.record_access(person)
-        db.session.commit()
     # served from memory (a module is a few hundred KB): no file handle outlives the request
     return send_file(
         io.BytesIO(path.read_bytes()), mimetype="application/pdf", as_attachment=True,

@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from ...core.forms import DateField, IntegerField, SelectField, confirm_field
 from ..models import Background, Gender, LeaveReason, TrainerLevel
-from .units import DateField, IntegerField, SelectField, confirm_field
 
 PICK = ("", "— Chọn —")
 UNIT_HELP = "Nhập mã đơn vị (ví dụ 31117-01); chỉ nhận đơn vị trong phạm vi quản lý của bạn."

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from .units import DateField, confirm_field
+from ...core.forms import DateField, confirm_field
 
 
 class TeamForm(FlaskForm):

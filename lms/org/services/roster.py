@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 
 from ...core import audit, clock
-from ...core.access import subtree
+from ...core import format as fmt
+from ...core.access import subtree, under
 from ...core.errors import ServiceError
 from ...core.text import fold, nfc, normalize_phone
 from ...extensions import db
@@ -163,8 +164,7 @@ def unit_counts(units: list[Unit], day: dt.date | None = None) -> dict[int, dict
     root = db.aliased(Unit)
     inner = db.aliased(Unit)
     ids = [u.id for u in units]
-    # paths are compared column to column here, so the range is built in SQL
-    in_subtree = (inner.path >= root.path) & (inner.path < func.substr(root.path, 1, func.length(root.path) - 1) + "0")
+    in_subtree = under(inner.path, root.path)
     for uid, n in db.session.execute(
         select(Unit.parent_id, func.count()).where(Unit.parent_id.in_(ids)).group_by(Unit.parent_id)
     ):
@@ -361,7 +361,7 @@ def check_recognition(recognized_on: dt.date, team_dissolved_on: dt.date | None,
     if recognized_on > (today or clock.today()):
         raise ServiceError("Ngày công nhận không được sau ngày hôm nay.", "recognized_on")
     if team_dissolved_on is not None and team_dissolved_on < recognized_on:
-        raise ServiceError(f"Tổ hòa giải đã giải thể từ ngày {team_dissolved_on:%d/%m/%Y}.", "team")
+        raise ServiceError(f"Tổ hòa giải đã giải thể từ ngày {fmt.date(team_dissolved_on)}.", "team")
     if any(m.left_on is None or m.left_on >= recognized_on for m in same_team):
         raise ServiceError("Người này đang là hòa giải viên của tổ này.", "team")
 
@@ -436,7 +436,7 @@ def add_legal_support(
     if to_on is not None and to_on < from_on:
         raise ServiceError("Ngày kết thúc phải sau ngày bắt đầu.", "to_on")
     if team.dissolved_on is not None and team.dissolved_on < from_on:
-        raise ServiceError(f"Tổ hòa giải đã giải thể từ ngày {team.dissolved_on:%d/%m/%Y}.", "team")
+        raise ServiceError(f"Tổ hòa giải đã giải thể từ ngày {fmt.date(team.dissolved_on)}.", "team")
     s = LegalSupport(person=person, team=team, from_on=from_on, to_on=to_on, background=background)
     db.session.add(s)
     db.session.flush()

@@ -15,6 +15,7 @@ from ...core.nav import register_nav
 from ...core.pagination import paginate
 from ...core.roles import ALL_ROLES, MANAGEABLE, OFFICERS, Role
 from ...core.text import normalize_phone
+from ...core.web import scoped_by_code, service_errors
 from ...extensions import db
 from ..forms.accounts import AccountForm, ActionForm, ConfirmForm
 from ..models import Person, Unit, UnitKind, User
@@ -25,13 +26,6 @@ register_nav("Tài khoản", "org.accounts", OFFICERS, order=80)
 register_nav("Cá nhân", "org.profile", ALL_ROLES, order=95)
 
 STATUSES = {"": "Tất cả trạng thái", "active": "Đang hoạt động", "disabled": "Đã khóa"}
-
-
-def _scoped_unit_by_code(code: str | None) -> Unit | None:
-    code = (code or "").strip().upper()
-    if not code:
-        return None
-    return db.session.scalar(scoped(select(Unit).where(Unit.code == code), Unit))
 
 
 def _scoped_commune_or_404(commune_id: int) -> Unit:
@@ -71,7 +65,7 @@ def accounts_list():
     args = request.args
     role = Role(args["role"]) if args.get("role") in {r.value for r in Role} else None
     unit_code = args.get("unit", "").strip()
-    unit = _scoped_unit_by_code(unit_code)
+    unit = scoped_by_code(Unit, unit_code)
     if unit_code and unit is None:
         flash(f"Không tìm thấy đơn vị có mã «{unit_code}» trong phạm vi quản lý của bạn.", "warning")
     status = args.get("status", "") if args.get("status", "") in STATUSES else ""
@@ -134,17 +128,9 @@ def account_new():
         form.unit_code.data = current_user.unit.code
     if form.validate_on_submit():
         role = Role(form.role.data)
-        try:
+        with service_errors(form, {"person": "phone", "unit": "unit_code"}) as outcome:
             user, password = _create_from_form(form, role)
-        except ServiceError as exc:
-            db.session.rollback()
-            target = getattr(form, {"person": "phone", "unit": "unit_code"}.get(exc.field or "", exc.field or ""), None)
-            if target is not None and hasattr(target, "errors"):
-                target.errors = [*target.errors, exc.message]
-            else:
-                flash(exc.message, "danger")
-        else:
-            db.session.commit()
+        if outcome.ok:
             return render_template("org/account_created.html", user=user, password=password, commune=_commune_of(user.unit),
                                    person_url=_person_url(user.person))
     return render_template("org/account_new.html", form=form)
@@ -171,7 +157,7 @@ def _create_from_form(form: AccountForm, role: Role) -> tuple[User, str]:
         form.unit_code.errors = [*form.unit_code.errors, "Hãy nhập mã đơn vị."]
         missing = True
     else:
-        unit = _scoped_unit_by_code(form.unit_code.data)
+        unit = scoped_by_code(Unit, form.unit_code.data)
         if unit is None:
             raise ServiceError(f"Không tìm thấy đơn vị có mã «{form.unit_code.data.strip()}» trong phạm vi quản lý của bạn.", "unit")
     if missing or unit is None:
@@ -187,15 +173,12 @@ def person_account_create(person_id: int):
     form = ActionForm()
     error = None
     if form.validate_on_submit():
-        try:
+        with service_errors(flash_as=None) as outcome:
             user, password = accounts.create_mediator_account(person, current_user)
-        except ServiceError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
-            db.session.commit()
+        if outcome.ok:
             return render_template("org/account_created.html", user=user, password=password, commune=_commune_of(user.unit),
                                    person_url=_person_url(person))
+        error = outcome.error.message
     existing = accounts.account_of(person)
     target = accounts.account_role_for(person, current_user)
     if error is None:
@@ -222,23 +205,19 @@ def person_account_create(person_id: int):
 def commune_accounts_create(commune_id: int):
     """Accounts for every mediator of the commune who has none yet (GET: who; POST: create)."""
     commune = _scoped_commune_or_404(commune_id)
-    try:
+    with service_errors() as outcome:
         plan = accounts.plan_commune_accounts(commune, current_user)
-    except ServiceError as exc:
-        flash(exc.message, "danger")
+    if not outcome.ok:
         return redirect(url_for("org.accounts"))
     form = ActionForm()
     if form.validate_on_submit():
         if not plan.eligible:
             flash("Không có hòa giải viên nào cần tạo tài khoản.", "info")
             return redirect(url_for("org.commune_accounts_create", commune_id=commune.id))
-        try:
+        with service_errors(flash_as="Không tạo được tài khoản nào: {}") as outcome:
             created = accounts.create_commune_accounts(commune, current_user, plan=plan)
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(f"Không tạo được tài khoản nào: {exc.message}", "danger")
+        if not outcome.ok:
             return redirect(url_for("org.commune_accounts_create", commune_id=commune.id))
-        db.session.commit()
         message = f"Đã tạo {len(created)} tài khoản hòa giải viên cho {commune.name}."
         if plan.skipped:
             message += f" Bỏ qua {len(plan.skipped)} người (xem danh sách bên dưới phiếu)."
@@ -276,7 +255,6 @@ def account_reset(user_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         password = accounts.reset_password(user)
-        db.session.commit()
         return render_template("org/account_password.html", user=user, password=password, commune=_commune_of(user.unit))
     return render_template(
         "org/account_confirm.html",
@@ -302,7 +280,6 @@ def account_disable(user_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         accounts.set_active(user, False)
-        db.session.commit()
         flash(f"Đã khóa tài khoản «{user.username}». Người dùng không thể đăng nhập cho đến khi được mở khóa.", "success")
         return redirect(url_for("org.account", user_id=user.id))
     return render_template(
@@ -326,7 +303,6 @@ def account_enable(user_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         accounts.set_active(user, True)
-        db.session.commit()
         flash(f"Đã mở khóa tài khoản «{user.username}».", "success")
         return redirect(url_for("org.account", user_id=user.id))
     return render_template(

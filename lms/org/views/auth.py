@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ...core.access import login_required, public
-from ...core.errors import ServiceError
-from ...extensions import db, limiter
+from ...core.web import safe_next, service_errors
+from ...extensions import limiter
 from ..forms.auth import ChangePasswordForm, LoginForm
 from ..services import accounts
 from . import auth_bp
-
-
-def _safe_next(target: str | None) -> str | None:
-    """A local path to go to after signing in, or ``None`` (never another site: ``//evil.com``,
-    ``/\\evil.com``, ``https://…``, control characters)."""
-    if not target:
-        return None
-    target = target.strip()
-    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 @auth_bp.route("/login", methods=["GET", "POST"])
@@ -41,9 +25,8 @@ def login():
         if user is None:
             flash("Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đã bị khóa.", "danger")
         else:
-            db.session.commit()
             login_user(user, remember=form.remember.data)
-            target = _safe_next(request.args.get("next"))
+            target = safe_next(request.args.get("next"))
             if user.must_change_password:
                 flash("Bạn đang dùng mật khẩu một lần. Hãy đặt mật khẩu mới để tiếp tục.", "info")
                 return redirect(url_for("auth.change_password", next=target) if target else url_for("auth.change_password"))
@@ -64,12 +47,9 @@ def logout():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
+        with service_errors(form, {"": "new"}) as outcome:
             accounts.change_password(current_user, form.current.data, form.new.data)
-        except ServiceError as exc:
-            getattr(form, exc.field or "new").errors.append(exc.message)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash("Đã đổi mật khẩu.", "success")
-            return redirect(_safe_next(request.args.get("next")) or url_for("org.home"))
+            return redirect(safe_next(request.args.get("next")) or url_for("org.home"))
     return render_template("auth/change_password.html", form=form)

@@ -9,8 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from ...core import clock
 from ...core.access import get_scoped_or_404, roles_required, scoped
-from ...core.errors import ServiceError
 from ...core.roles import OFFICERS, STAFF
+from ...core.web import service_errors
 from ...extensions import db
 from ..forms.cases import CaseGridForm, PeriodForm, input_name, read_grid, rows_from_saved
 from ..models import CaseStat, Team, Unit, UnitKind
@@ -113,16 +113,13 @@ def cases(unit_id: int):
                 status = 422
             else:
                 done = {"created": 0, "updated": 0, "unchanged": 0}
-                try:
+                with service_errors(flash_as="{} Chưa lưu số liệu nào.") as outcome:
                     for r in rows:
                         if not r.blank:
                             done[case_service.save_quarter(r.team, year, quarter, **r.numbers).action] += 1
-                except ServiceError as exc:
-                    db.session.rollback()
-                    flash(f"{exc.message} Chưa lưu số liệu nào.", "danger")
+                if not outcome.ok:
                     status = 422
                 else:
-                    db.session.commit()
                     flash(
                         f"Đã lưu số liệu quý {quarter}/{year} của {unit.name}: "
                         f"{done['created']} tổ mới nhập, {done['updated']} tổ cập nhật, {done['unchanged']} tổ không đổi.",

@@ -8,15 +8,15 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from ...core import audit, clock
+from ...core import format as fmt
 from ...core.access import get_scoped_or_404, login_required, roles_required, scoped, subtree
-from ...core.errors import ServiceError
 from ...core.nav import register_nav
 from ...core.pagination import paginate
 from ...core.roles import OFFICERS, STAFF
 from ...core.text import normalize_phone
+from ...core.web import scoped_by_code, service_errors
 from ...extensions import db
 from ..forms.people import AppointForm, EndDateForm, MembershipEndForm, MembershipForm, PersonForm, RecognizeForm, SupportForm
-from ..forms.units import apply_service_error
 from ..models import (
     Background,
     Gender,
@@ -32,7 +32,7 @@ from ..models import (
 )
 from ..services import roster
 from . import bp
-from .units import PICKER_LIMIT, can_change, picked_unit, scoped_unit_by_code, setup_unit_picker
+from .units import PICKER_LIMIT, can_change, picked_unit, setup_unit_picker
 
 register_nav("Người", "org.people", STAFF, order=20, match=("org.people", "org.person", "org.membership", "org.appointment", "org.support"))
 
@@ -82,7 +82,7 @@ def people():
             stmt = stmt.where(roster.search_condition(q))
     unit = None
     if unit_code:
-        unit = scoped_unit_by_code(unit_code)
+        unit = scoped_by_code(Unit, unit_code)
         if unit is None:
             flash(f"Không tìm thấy đơn vị có mã «{unit_code}» trong phạm vi quản lý của bạn; đang hiện mọi đơn vị.", "warning")
         else:
@@ -173,13 +173,13 @@ def _team_from_arg(name: str) -> Team | None:
 def person_add():
     team = _team_from_arg("team_id")
     support_team = _team_from_arg("support_team_id")
-    default_unit = (team or support_team).unit if (team or support_team) else scoped_unit_by_code(request.args.get("unit"))
+    default_unit = (team or support_team).unit if (team or support_team) else scoped_by_code(Unit, request.args.get("unit"))
     form = PersonForm()
     setup_unit_picker(form, list(UnitKind), default_unit)
     if form.validate_on_submit():
         unit = picked_unit(form, list(UnitKind))
         if unit is not None:
-            try:
+            with service_errors(form) as outcome:
                 person = roster.create_person(
                     full_name=form.full_name.data,
                     unit=unit,
@@ -190,11 +190,7 @@ def person_add():
                     phone=form.phone.data,
                     email=form.email.data,
                 )
-            except ServiceError as exc:
-                db.session.rollback()
-                apply_service_error(form, exc)
-            else:
-                db.session.commit()
+            if outcome.ok:
                 flash(f"Đã thêm «{person.full_name}».", "success")
                 if team is not None:
                     return redirect(url_for("org.person_recognize", person_id=person.id, team_id=team.id))
@@ -224,7 +220,7 @@ def person_edit(person_id: int):
     if form.validate_on_submit():
         unit = picked_unit(form, list(UnitKind))
         if unit is not None:
-            try:
+            with service_errors(form) as outcome:
                 roster.update_person(
                     person,
                     full_name=form.full_name.data,
@@ -236,11 +232,7 @@ def person_edit(person_id: int):
                     email=form.email.data or None,
                     unit_id=unit.id,
                 )
-            except ServiceError as exc:
-                db.session.rollback()
-                apply_service_error(form, exc)
-            else:
-                db.session.commit()
+            if outcome.ok:
                 flash("Đã lưu thay đổi.", "success")
                 return redirect(url_for("org.person", person_id=person.id))
     return _person_form_page(form, f"Sửa thông tin: {person.full_name}", url_for("org.person", person_id=person.id), person)
@@ -292,7 +284,7 @@ def _picked_team(form) -> Team | None:
     if not code:
         form.team_id.errors = [*form.team_id.errors, "Hãy chọn tổ hòa giải hoặc nhập mã thôn / tổ dân phố."]
         return None
-    unit = scoped_unit_by_code(code, TEAM_UNIT_KINDS)
+    unit = scoped_by_code(Unit, code, TEAM_UNIT_KINDS)
     if unit is None:
         form.unit_code.errors = [*form.unit_code.errors, f"Không tìm thấy thôn / tổ dân phố có mã «{code}» trong phạm vi quản lý của bạn."]
         return None
@@ -316,15 +308,11 @@ def person_recognize(person_id: int):
     if form.validate_on_submit():
         team = _picked_team(form)
         if team is not None:
-            try:
+            with service_errors(form, {"team": "team_id"}) as outcome:
                 roster.recognize_mediator(
                     person=person, team=team, recognized_on=form.recognized_on.data, decision_no=form.decision_no.data, is_leader=form.is_leader.data
                 )
-            except ServiceError as exc:
-                db.session.rollback()
-                apply_service_error(form, exc, {"team": "team_id"})
-            else:
-                db.session.commit()
+            if outcome.ok:
                 flash(f"Đã ghi nhận «{person.full_name}» là hòa giải viên của «{team.name}».", "success")
                 return redirect(url_for("org.person", person_id=person.id))
     return _person_form_page(form, f"Công nhận hòa giải viên: {person.full_name}", url_for("org.person", person_id=person.id), person)
@@ -336,13 +324,9 @@ def membership_edit(membership_id: int):
     m = get_scoped_or_404(MediatorMembership, membership_id)
     form = MembershipForm(obj=m)
     if form.validate_on_submit():
-        try:
+        with service_errors(form, {"left_on": "recognized_on"}) as outcome:
             roster.update_membership(m, decision_no=form.decision_no.data or None, recognized_on=form.recognized_on.data, is_leader=form.is_leader.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc, {"left_on": "recognized_on"})
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash("Đã lưu quyết định công nhận.", "success")
             return redirect(url_for("org.person", person_id=m.person_id))
     return _person_form_page(
@@ -355,21 +339,17 @@ def membership_edit(membership_id: int):
 def membership_end(membership_id: int):
     m = get_scoped_or_404(MediatorMembership, membership_id)
     if m.left_on is not None:
-        flash(f"Người này đã thôi làm hòa giải viên của tổ từ ngày {m.left_on:%d/%m/%Y}.", "info")
+        flash(f"Người này đã thôi làm hòa giải viên của tổ từ ngày {fmt.date(m.left_on)}.", "info")
         return redirect(url_for("org.person", person_id=m.person_id))
     form = MembershipEndForm()
     if not form.is_submitted():
         form.left_on.data = clock.today()
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             roster.end_membership(
                 m, left_on=form.left_on.data, reason=LeaveReason(form.reason.data), decision_no=form.decision_no.data, note=form.note.data
             )
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"Đã ghi nhận «{m.person.full_name}» thôi làm hòa giải viên của «{m.team.name}».", "success")
             return redirect(url_for("org.person", person_id=m.person_id))
     return render_template(
@@ -377,7 +357,7 @@ def membership_end(membership_id: int):
         form=form,
         title=f"Thôi làm hòa giải viên: {m.person.full_name}",
         submit="Ghi nhận thôi làm hòa giải viên",
-        facts=[f"Tổ: {m.team.name} ({m.team.unit.name})", f"Công nhận ngày {m.recognized_on:%d/%m/%Y}" + (f", quyết định số {m.decision_no}" if m.decision_no else "")],
+        facts=[f"Tổ: {m.team.name} ({m.team.unit.name})", f"Công nhận ngày {fmt.date(m.recognized_on)}" + (f", quyết định số {m.decision_no}" if m.decision_no else "")],
         cancel=url_for("org.person", person_id=m.person_id),
     )
 
@@ -397,7 +377,7 @@ def person_appoint(person_id: int):
     if form.validate_on_submit():
         unit = picked_unit(form, TRAINER_UNIT_KINDS)
         if unit is not None:
-            try:
+            with service_errors(form, {"unit": "unit_id" if form.unit_id is not None else "unit_code"}) as outcome:
                 roster.appoint_trainer(
                     person=person,
                     level=TrainerLevel(form.level.data),
@@ -406,11 +386,7 @@ def person_appoint(person_id: int):
                     ended_on=form.ended_on.data,
                     background=Background(form.background.data) if form.background.data else None,
                 )
-            except ServiceError as exc:
-                db.session.rollback()
-                apply_service_error(form, exc, {"unit": "unit_id" if form.unit_id is not None else "unit_code"})
-            else:
-                db.session.commit()
+            if outcome.ok:
                 flash(f"Đã ghi nhận «{person.full_name}» là tập huấn viên.", "success")
                 return redirect(url_for("org.person", person_id=person.id))
     note = None
@@ -424,19 +400,15 @@ def person_appoint(person_id: int):
 def appointment_end(appointment_id: int):
     a = get_scoped_or_404(TrainerAppointment, appointment_id)
     if a.ended_on is not None and a.ended_on < clock.today():
-        flash(f"Việc làm tập huấn viên này đã kết thúc ngày {a.ended_on:%d/%m/%Y}.", "info")
+        flash(f"Việc làm tập huấn viên này đã kết thúc ngày {fmt.date(a.ended_on)}.", "info")
         return redirect(url_for("org.person", person_id=a.person_id))
     form = EndDateForm()
     if not form.is_submitted():
         form.ended_on.data = a.ended_on or clock.today()
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             roster.end_appointment(a, form.ended_on.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash("Đã ghi nhận kết thúc làm tập huấn viên.", "success")
             return redirect(url_for("org.person", person_id=a.person_id))
     return render_template(
@@ -444,7 +416,7 @@ def appointment_end(appointment_id: int):
         form=form,
         title=f"Kết thúc làm tập huấn viên: {a.person.full_name}",
         submit="Kết thúc",
-        facts=[f"Tập huấn viên {a.level.title.lower()} – {a.unit.name}", f"Từ ngày {a.started_on:%d/%m/%Y}"],
+        facts=[f"Tập huấn viên {a.level.title.lower()} – {a.unit.name}", f"Từ ngày {fmt.date(a.started_on)}"],
         cancel=url_for("org.person", person_id=a.person_id),
     )
 
@@ -461,15 +433,11 @@ def person_support(person_id: int):
     if form.validate_on_submit():
         team = _picked_team(form)
         if team is not None:
-            try:
+            with service_errors(form, {"team": "team_id"}) as outcome:
                 roster.add_legal_support(
                     person=person, team=team, from_on=form.from_on.data, to_on=form.to_on.data, background=Background(form.background.data)
                 )
-            except ServiceError as exc:
-                db.session.rollback()
-                apply_service_error(form, exc, {"team": "team_id"})
-            else:
-                db.session.commit()
+            if outcome.ok:
                 flash(f"Đã ghi nhận «{person.full_name}» hỗ trợ pháp lý cho «{team.name}».", "success")
                 return redirect(url_for("org.person", person_id=person.id))
     return _person_form_page(form, f"Ghi nhận người hỗ trợ pháp lý: {person.full_name}", url_for("org.person", person_id=person.id), person)
@@ -480,19 +448,15 @@ def person_support(person_id: int):
 def support_end(support_id: int):
     s = get_scoped_or_404(LegalSupport, support_id)
     if s.to_on is not None and s.to_on < clock.today():
-        flash(f"Việc hỗ trợ này đã kết thúc ngày {s.to_on:%d/%m/%Y}.", "info")
+        flash(f"Việc hỗ trợ này đã kết thúc ngày {fmt.date(s.to_on)}.", "info")
         return redirect(url_for("org.person", person_id=s.person_id))
     form = EndDateForm()
     if not form.is_submitted():
         form.ended_on.data = s.to_on or clock.today()
     if form.validate_on_submit():
-        try:
+        with service_errors(form, {"to_on": "ended_on"}) as outcome:
             roster.end_legal_support(s, form.ended_on.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc, {"to_on": "ended_on"})
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash("Đã ghi nhận kết thúc hỗ trợ pháp lý.", "success")
             return redirect(url_for("org.person", person_id=s.person_id))
     return render_template(
@@ -500,7 +464,7 @@ def support_end(support_id: int):
         form=form,
         title=f"Kết thúc hỗ trợ pháp lý: {s.person.full_name}",
         submit="Kết thúc",
-        facts=[f"Tổ: {s.team.name} ({s.team.unit.name})", f"Từ ngày {s.from_on:%d/%m/%Y}"],
+        facts=[f"Tổ: {s.team.name} ({s.team.unit.name})", f"Từ ngày {fmt.date(s.from_on)}"],
         cancel=url_for("org.person", person_id=s.person_id),
     )
 

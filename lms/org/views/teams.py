@@ -7,13 +7,13 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from ...core import audit, clock
+from ...core import format as fmt
 from ...core.access import get_scoped_or_404, roles_required, scoped
-from ...core.errors import ServiceError
 from ...core.pagination import paginate
 from ...core.roles import OFFICERS, STAFF
+from ...core.web import service_errors
 from ...extensions import db
 from ..forms.teams import TeamEndForm, TeamForm
-from ..forms.units import apply_service_error
 from ..models import LegalSupport, MediatorMembership, Team, Unit
 from ..services import roster
 from . import bp
@@ -73,13 +73,9 @@ def team_add(unit_id: int):
     unit = get_scoped_or_404(Unit, unit_id)
     form = TeamForm()
     if form.validate_on_submit():
-        try:
+        with service_errors(form, {"unit": "name"}) as outcome:
             team = roster.create_team(unit=unit, name=form.name.data, established_on=form.established_on.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc, {"unit": "name"})
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"Đã thêm «{team.name}».", "success")
             return redirect(url_for("org.team", team_id=team.id))
     return render_template(
@@ -93,13 +89,9 @@ def team_edit(team_id: int):
     team = get_scoped_or_404(Team, team_id)
     form = TeamForm(obj=team)
     if form.validate_on_submit():
-        try:
+        with service_errors(form, {"dissolved_on": "established_on"}) as outcome:
             roster.update_team(team, name=form.name.data, established_on=form.established_on.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc, {"dissolved_on": "established_on"})
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash("Đã lưu thay đổi của tổ hòa giải.", "success")
             return redirect(url_for("org.team", team_id=team.id))
     return render_template(
@@ -115,14 +107,10 @@ def team_end(team_id: int):
     if not form.is_submitted():
         form.dissolved_on.data = team.dissolved_on or clock.today()
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             roster.end_team(team, form.dissolved_on.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Đã ghi nhận «{team.name}» giải thể từ ngày {team.dissolved_on:%d/%m/%Y}.", "success")
+        if outcome.ok:
+            flash(f"Đã ghi nhận «{team.name}» giải thể từ ngày {fmt.date(team.dissolved_on)}.", "success")
             return redirect(url_for("org.team", team_id=team.id))
     active = active_member_count(team)
     warnings = []

@@ -15,12 +15,11 @@ from wtforms.validators import DataRequired, Length
 
 from ...core import clock
 from ...core.access import roles_required
-from ...core.errors import ServiceError
 from ...core.pagination import paginate
 from ...core.roles import STAFF
+from ...core.web import service_errors
 from ...extensions import db
 from ..forms.accounts import ConfirmForm
-from ..forms.units import apply_service_error
 from ..models import ApiToken
 from ..services import tokens as token_service
 from . import bp
@@ -67,13 +66,10 @@ def tokens():
     """Mã truy cập API: the list, and a form to create one (the new token is shown once, on this response)."""
     form = TokenForm()
     if form.validate_on_submit():
-        try:
+        with service_errors(form) as outcome:
             token, plaintext = token_service.create_token(current_user._get_current_object(), form.name.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
+        if not outcome.ok:
             return _page(form, status=422)
-        db.session.commit()
         return _page(TokenForm(formdata=None), created=(token, plaintext))
     return _page(form, status=422 if form.errors else 200)
 
@@ -88,13 +84,10 @@ def token_revoke(token: int):
         return redirect(url_for("org.tokens"))
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
+        with service_errors() as outcome:
             token_service.revoke_token(api_token)
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
+        if not outcome.ok:
             return redirect(url_for("org.tokens"))
-        db.session.commit()
         flash(f"Đã thu hồi mã truy cập «{api_token.name}». Các chương trình đang dùng mã này sẽ không truy cập được nữa.", "success")
         return redirect(url_for("org.tokens"))
     return render_template("org/token_revoke.html", token=api_token, form=form)

@@ -8,13 +8,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ...core import audit, clock
+from ...core import format as fmt
 from ...core.access import get_scoped_or_404, login_required, roles_required, scoped
-from ...core.errors import ServiceError
 from ...core.pagination import paginate
 from ...core.roles import OFFICERS, STAFF, Role
 from ...core.text import fold, nfc
+from ...core.web import breadcrumb, scoped_by_code, service_errors
 from ...extensions import db
-from ..forms.units import UnitEndForm, UnitForm, apply_service_error
+from ..forms.units import UnitEndForm, UnitForm
 from ..models import ALLOWED_PARENTS, Team, Unit, UnitKind
 from ..services import roster
 from . import bp
@@ -39,16 +40,6 @@ def can_change_unit(unit: Unit) -> bool:
 def child_kinds(parent: Unit | None) -> list[UnitKind]:
     parent_kind = parent.kind if parent is not None else None
     return [k for k in UnitKind if parent_kind in ALLOWED_PARENTS[k]]
-
-
-def scoped_unit_by_code(code: str | None, kinds=None) -> Unit | None:
-    code = (nfc(code) or "").upper()
-    if not code:
-        return None
-    stmt = scoped(select(Unit), Unit).where(Unit.code == code)
-    if kinds:
-        stmt = stmt.where(Unit.kind.in_(list(kinds)))
-    return db.session.scalar(stmt)
 
 
 def unit_label(u: Unit) -> str:
@@ -90,7 +81,7 @@ def picked_unit(form, kinds, id_field: str = "unit_id", code_field: str = "unit_
             field.errors = [*field.errors, "Hãy chọn một đơn vị trong danh sách."]
         return unit
     field = getattr(form, code_field)
-    unit = scoped_unit_by_code(field.data, kinds)
+    unit = scoped_by_code(Unit, field.data, kinds)
     if unit is None:
         field.errors = [*field.errors, f"Không tìm thấy đơn vị có mã «{field.data}» trong phạm vi quản lý của bạn."]
     return unit
@@ -134,12 +125,7 @@ def unit(unit_id: int):
     page = paginate(stmt.order_by(Unit.name))
     # a village or commune has a handful of teams of its own
     teams = db.session.scalars(scoped(select(Team), Team).where(Team.unit_id == unit.id).order_by(Team.name).limit(100)).all()
-    # breadcrumb: the ancestors the user may open
-    top = None if current_user.role == Role.SYSTEM_ADMIN else current_user.unit_id
-    chain, node = [], (unit.parent if unit.id != top else None)
-    while node is not None:
-        chain.insert(0, node)
-        node = node.parent if node.id != top else None
+    chain = breadcrumb(Unit, unit)
     return render_template(
         "org/unit.html",
         unit=unit,
@@ -196,7 +182,7 @@ def _add_unit(parent: Unit | None):
     if not form.is_submitted() and request.args.get("kind") in {k.value for k in kinds}:
         form.kind.data = request.args["kind"]
     if form.validate_on_submit():
-        try:
+        with service_errors(form, {"parent": "kind"}) as outcome:
             unit = roster.create_unit(
                 code=form.code.data,
                 name=form.name.data,
@@ -206,11 +192,7 @@ def _add_unit(parent: Unit | None):
                 valid_from=form.valid_from.data,
                 **_plan_flags(form, None),
             )
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc, {"parent": "kind"})
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(f"Đã thêm {unit.kind.title.lower()} «{unit.name}».", "success")
             return redirect(url_for("org.unit", unit_id=unit.id))
     return _unit_form_page(form, parent, None, cancel)
@@ -250,20 +232,16 @@ def unit_edit(unit_id: int):
         parent_code = (nfc(form.parent_code.data) or "").upper()
         ok = True
         if unit.parent is not None and parent_code and parent_code != unit.parent.code:
-            new_parent = scoped_unit_by_code(parent_code)
+            new_parent = scoped_by_code(Unit, parent_code)
             if new_parent is None:
                 form.parent_code.errors = [f"Không tìm thấy đơn vị có mã «{parent_code}» trong phạm vi quản lý của bạn."]
                 ok = False
             else:
                 fields["parent"] = new_parent
         if ok:
-            try:
+            with service_errors(form, {"parent": "parent_code"}) as outcome:
                 roster.update_unit(unit, **fields)
-            except ServiceError as exc:
-                db.session.rollback()
-                apply_service_error(form, exc, {"parent": "parent_code"})
-            else:
-                db.session.commit()
+            if outcome.ok:
                 flash("Đã lưu thay đổi của đơn vị.", "success")
                 return redirect(url_for("org.unit", unit_id=unit.id))
     return _unit_form_page(form, unit.parent, unit, url_for("org.unit", unit_id=unit.id))
@@ -282,18 +260,14 @@ def unit_end(unit_id: int):
     if form.validate_on_submit():
         successor = None
         if form.successor_code.data:
-            successor = scoped_unit_by_code(form.successor_code.data)
+            successor = scoped_by_code(Unit, form.successor_code.data)
             if successor is None:
                 form.successor_code.errors = [f"Không tìm thấy đơn vị có mã «{form.successor_code.data}» trong phạm vi quản lý của bạn."]
         if not form.successor_code.errors:
-            try:
+            with service_errors(form, {"successor": "successor_code"}) as outcome:
                 roster.end_unit(unit, form.valid_to.data, successor)
-            except ServiceError as exc:
-                db.session.rollback()
-                apply_service_error(form, exc, {"successor": "successor_code"})
-            else:
-                db.session.commit()
-                flash(f"Đã ghi nhận «{unit.name}» hết hiệu lực từ ngày {unit.valid_to:%d/%m/%Y}.", "success")
+            if outcome.ok:
+                flash(f"Đã ghi nhận «{unit.name}» hết hiệu lực từ ngày {fmt.date(unit.valid_to)}.", "success")
                 return redirect(url_for("org.unit", unit_id=unit.id))
     return render_template(
         "org/unit_end.html", form=form, unit=unit, counts=roster.unit_counts([unit]).get(unit.id, {}),
