@@ -16,6 +16,7 @@ from sqlalchemy import JSON
 
 from ..extensions import db
 from . import cache
+from .web import mark_written
 
 #: Bound values per statement (SQLite allows 32,766, PostgreSQL 65,535).
 MAX_PARAMS = 20_000
@@ -34,8 +35,10 @@ def insert_rows(model, rows: Sequence[dict[str, Any]], returning_ids: bool = Fal
         return [] if returning_ids else None
     table = model.__table__
     conn = db.session.connection()
-    # COPY and exec_driver_sql go around the cache's statement hook: the caches that read this table must hear of it
+    # COPY and exec_driver_sql go around the cache's statement hook and the session's events: the caches that read
+    # this table, and the request's transaction, must hear of it
     cache.wrote(table)
+    mark_written(db.session)
     dialect = conn.dialect
     columns = list(rows[0])
     ids: list[int] | None = None

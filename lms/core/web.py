@@ -37,15 +37,21 @@ from .text import nfc
 WROTE = "lms_request_wrote"
 
 
+def mark_written(session) -> None:
+    """The request has written (and is committed at its end): called by the session's events, and by the paths
+    that write around them (``core.bulk``'s ``COPY``)."""
+    session.info[WROTE] = True
+
+
 @event.listens_for(Session, "after_flush")
 def _flushed(session, _flush_context) -> None:
-    session.info[WROTE] = True
+    mark_written(session)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _executed(state) -> None:
     if not state.is_select:
-        state.session.info[WROTE] = True
+        mark_written(state.session)
 
 
 def init_app(app) -> None:
