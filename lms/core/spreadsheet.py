@@ -225,6 +225,18 @@ def template_csv(columns: Sequence[Column]) -> bytes:
 
 # --------------------------------------------------------------------------- streamed exports
 
+#: A text cell starting with one of these is read by spreadsheet programs as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: Any) -> Any:
+    """A cell value for a CSV export: text that a spreadsheet would run as a formula (``=HYPERLINK(…)``, ``+1…``,
+    ``@SUM…``) is prefixed with ``'`` so that it is shown as text; anything else is returned as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 #: A streamed CSV is sent in pieces of about this many bytes.
 CSV_CHUNK = 64 * 1024
 
@@ -236,9 +248,9 @@ def csv_chunks(headers: Sequence[str], rows: Iterable[Sequence[Any]], chunk: int
     buf = io.StringIO()
     writer = csv.writer(buf)
     buf.write("\ufeff")
-    writer.writerow(headers)
+    writer.writerow([safe_text(h) for h in headers])
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else safe_text(v) for v in row])
         if buf.tell() > chunk:
             yield buf.getvalue()
             buf.seek(0)

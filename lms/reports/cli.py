@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from ..core.cli import register_setup_step
 from ..core.errors import ServiceError
+from ..core.spreadsheet import safe_text
 from ..extensions import db
 from ..org.services.plans import load_plan_file
 
@@ -66,7 +67,8 @@ def coverage_command(unit_code: str, day: str | None, year: str | None, fmt: str
     writer.writerow(["unit_code", "unit_name", "figure", "numerator", "denominator", "value", "target", "status"])
     for code, name, figures in [(data["unit"], data["unit_name"], data["figures"])] + [(c["unit"], c["name"], c["figures"]) for c in data["children"]]:
         for figure, f in figures.items():
-            writer.writerow([code, name, figure, *("" if f[k] is None else f[k] for k in ("numerator", "denominator", "value", "target", "status"))])
+            values = ("" if f[k] is None else f[k] for k in ("numerator", "denominator", "value", "target", "status"))
+            writer.writerow([safe_text(code), safe_text(name), figure, *values])
     click.echo(buf.getvalue(), nl=False)
 
 

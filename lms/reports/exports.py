@@ -73,23 +73,39 @@ def _day_and_year() -> tuple[dt.date, int]:
 # --------------------------------------------------------------------------- writers
 
 
+class TextSheet:
+    """A write-only sheet whose text cells stay text: openpyxl stores a string starting with ``=`` as a formula, so a
+    team named ``=HYPERLINK(…)`` would become a live link in the officer's spreadsheet (formula injection)."""
+
+    def __init__(self, ws) -> None:
+        self.ws = ws
+
+    def __getattr__(self, name: str):
+        return getattr(self.ws, name)
+
+    def append(self, values: Sequence[Any]) -> None:
+        self.ws.append([XlsxBook.cell(self.ws, v) if isinstance(v, str) else v for v in values])
+
+
 class XlsxBook:
     """A write-only workbook saved to a temporary file: each sheet's rows go to disk as they are appended."""
 
     def __init__(self) -> None:
         self.wb = Workbook(write_only=True)
 
-    def sheet(self, title: str, headers: Sequence[str], widths: Sequence[int] = ()):
+    def sheet(self, title: str, headers: Sequence[str], widths: Sequence[int] = ()) -> TextSheet:
         ws = self.wb.create_sheet(title=title[:31])
         for idx, width in enumerate(widths):
             ws.column_dimensions[chr(ord("A") + idx)].width = width
         ws.freeze_panes = "A2"
         ws.append([self.cell(ws, h, bold=True, fill="DDEBF7") for h in headers])
-        return ws
+        return TextSheet(ws)
 
     @staticmethod
     def cell(ws, value: Any, bold: bool = False, fill: str | None = None, number_format: str | None = None, wrap: bool = False):
-        c = WriteOnlyCell(ws, value=value)
+        c = WriteOnlyCell(getattr(ws, "ws", ws), value=value)
+        if isinstance(value, str):
+            c.data_type = "s"  # text, never a formula (see TextSheet)
         if bold:
             c.font = Font(bold=True)
         if fill:

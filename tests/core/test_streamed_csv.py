@@ -27,3 +27,11 @@ def test_csv_is_written_as_rows_arrive():
     assert parsed[1] == ["0", "Nguyễn Văn 0", ""]
     assert parsed[-1] == ["4999", "Nguyễn Văn 4999", ""]
     assert len(parsed) == 5001
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_quoted():
+    rows = [["=1+1", "+84 912 345 678", "-2+3", "@SUM(A1)", "\tx", "Nguyễn Văn A", -5, 12.5, None, "a=b"]]
+    text = "".join(csv_chunks(["=Tiêu đề", "Họ tên"], rows))
+    got = list(csv.reader(io.StringIO(text[1:])))
+    assert got[0] == ["'=Tiêu đề", "Họ tên"]
+    assert got[1] == ["'=1+1", "'+84 912 345 678", "'-2+3", "'@SUM(A1)", "'\tx", "Nguyễn Văn A", "-5", "12.5", "", "a=b"]

