@@ -113,10 +113,24 @@ def test_a_service_error_without_a_field_is_flashed_in_the_views_words(web):
     assert res.get_data(as_text=True) == "False|Lớp đã kết thúc. Chưa lưu gì."
 
 
-@pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "https://evil.example/", "/a\nb", "", None, "learn"])
+@pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "https://evil.example/", "/a\nb", "/\t/evil.example", "", None, "learn"])
 def test_safe_next_refuses_other_sites(target):
     assert safe_next(target, "/home") == "/home"
 
 
 def test_safe_next_keeps_a_local_path():
     assert safe_next(" /learn/notifications?unread=1 ", "/home") == "/learn/notifications?unread=1"
+
+
+def test_notification_read_does_not_follow_a_tab_to_another_site(client, auth, make_user, tree, db):
+    """``next="/\\t/evil.com"``: browsers drop the tab and go to //evil.com; the one safe-redirect helper refuses it."""
+    from lms.core.roles import Role
+    from tests.conftest import csrf_token
+
+    make_user(Role.COMMUNE_OFFICER, tree.C1, username="cb-tab")
+    db.session.commit()
+    auth.login("cb-tab")
+    token = csrf_token(client.get("/learn/notifications").get_data(as_text=True))
+    res = client.post("/learn/notifications/read", data={"csrf_token": token, "all": "1", "next": "/\t/evil.com"})
+    assert res.status_code == 302
+    assert res.headers["Location"] == "/learn/notifications"
