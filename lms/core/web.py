@@ -126,14 +126,14 @@ def scoped_by_code(model, code: str | None, kinds: Iterable | None = None, user=
 PICKER_LIMIT = 200
 
 
-def scoped_choices(model, *conditions, order_by=()) -> list | None:
-    """The rows of ``model`` in the user's scope meeting ``conditions``, for a filter's select; ``None`` when there
-    are more than :data:`PICKER_LIMIT` (the filter then shows a code box)."""
+def scoped_choices(model, *conditions, order_by=(), options=()) -> list | None:
+    """The rows of ``model`` in the user's scope meeting ``conditions``, for a select; ``None`` when there are more
+    than :data:`PICKER_LIMIT` (the form then shows a code box)."""
     stmt = scoped(select(model), model).where(*conditions)
     count = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     if count > PICKER_LIMIT:
         return None
-    return list(db.session.scalars(stmt.order_by(*order_by)))
+    return list(db.session.scalars(stmt.options(*options).order_by(*order_by)))
 
 
 def breadcrumb(model, node) -> list:

@@ -156,9 +156,9 @@ def test_add_person_normalizes_and_saves(client, auth, tree, make_user, db):
 
 
 def test_large_scope_uses_unit_code(client, auth, tree, make_user, db, monkeypatch):
-    from lms.org.views import units as unit_views
+    from lms.core import web
 
-    monkeypatch.setattr(unit_views, "PICKER_LIMIT", 3)
+    monkeypatch.setattr(web, "PICKER_LIMIT", 3)
     login_as(auth, make_user, db, Role.PROVINCE_ADMIN, tree.P)
     form = client.get("/org/people/add").get_data(as_text=True)
     assert 'name="unit_code"' in form and 'name="unit_id"' not in form

@@ -14,7 +14,7 @@ from ...core.nav import register_nav
 from ...core.pagination import paginate
 from ...core.roles import OFFICERS, STAFF
 from ...core.text import normalize_phone
-from ...core.web import scoped_by_code, service_errors
+from ...core.web import PICKER_LIMIT, scoped_by_code, service_errors
 from ...extensions import db
 from ..forms.people import AppointForm, EndDateForm, MembershipEndForm, MembershipForm, PersonForm, RecognizeForm, SupportForm
 from ..models import (
@@ -32,7 +32,7 @@ from ..models import (
 )
 from ..services import roster
 from . import bp
-from .units import PICKER_LIMIT, can_change, picked_unit, setup_unit_picker
+from .units import can_change, picked_unit, setup_unit_picker
 
 register_nav("Người", "org.people", STAFF, order=20, match=("org.people", "org.person", "org.membership", "org.appointment", "org.support"))
 

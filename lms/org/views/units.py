@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from ...core import audit, clock
@@ -13,7 +13,7 @@ from ...core.access import get_scoped_or_404, login_required, roles_required, sc
 from ...core.pagination import paginate
 from ...core.roles import OFFICERS, STAFF, Role
 from ...core.text import fold, nfc
-from ...core.web import breadcrumb, scoped_by_code, service_errors
+from ...core.web import breadcrumb, scoped_by_code, scoped_choices, service_errors
 from ...extensions import db
 from ..forms.units import UnitEndForm, UnitForm
 from ..models import ALLOWED_PARENTS, Team, Unit, UnitKind
@@ -21,7 +21,6 @@ from ..services import roster
 from . import bp
 
 #: Above this many candidate units a form asks for a unit code instead of offering a select.
-PICKER_LIMIT = 200
 
 
 # --------------------------------------------------------------------------- helpers shared by the roster screens
@@ -53,10 +52,11 @@ def setup_unit_picker(form, kinds, current: Unit | None = None, id_field: str = 
     The unused field is removed from the form.
     """
     today = clock.today()
-    stmt = scoped(select(Unit), Unit).where(Unit.kind.in_(list(kinds)), or_(Unit.valid_to.is_(None), Unit.valid_to >= today))
-    count = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    if count <= PICKER_LIMIT:
-        units = list(db.session.scalars(stmt.options(selectinload(Unit.parent)).order_by(Unit.path)))
+    units = scoped_choices(
+        Unit, Unit.kind.in_(list(kinds)), or_(Unit.valid_to.is_(None), Unit.valid_to >= today),
+        order_by=(Unit.path,), options=(selectinload(Unit.parent),),
+    )
+    if units is not None:
         if current is not None and all(u.id != current.id for u in units):
             units.insert(0, current)
         field = getattr(form, id_field)
