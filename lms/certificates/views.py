@@ -94,7 +94,7 @@ def _current_programs() -> list[Program]:
 
 def commune_choices() -> list[Unit] | None:
     """The communes in scope for a filter's select, or ``None`` when there are too many (a code box then)."""
-    return scoped_choices(Unit, Unit.kind == UnitKind.COMMUNE, order_by=(Unit.name, Unit.code))
+    return scoped_choices(Unit, Unit.kind == UnitKind.COMMUNE, order_by=(Unit.sort_key, Unit.id))
 
 
 class Filters:
@@ -373,7 +373,7 @@ def settings():
     if current_user.role == Role.SYSTEM_ADMIN:
         code = (request.args.get("unit") or "").strip().upper()
         if not code:
-            provinces = paginate(scoped(select(Unit), Unit).where(Unit.kind == UnitKind.PROVINCE).order_by(Unit.name))
+            provinces = paginate(scoped(select(Unit), Unit).where(Unit.kind == UnitKind.PROVINCE).order_by(Unit.sort_key, Unit.id))
             return render_template("certificates/settings_choose.html", page=provinces)
         province = scoped_by_code(Unit, code, [UnitKind.PROVINCE])
         if province is None:

@@ -84,7 +84,7 @@ class TrainingClass(IdMixin, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=clock.now)
 
     unit: Mapped[Unit] = relationship()
-    trainers: Mapped[list[Person]] = relationship(secondary="class_trainer", order_by="Person.full_name")
+    trainers: Mapped[list[Person]] = relationship(secondary="class_trainer", order_by="(Person.sort_key, Person.id)")
     sessions: Mapped[list[ClassSession]] = relationship(back_populates="klass", order_by="(ClassSession.on, ClassSession.starts_at)", cascade="all, delete-orphan")
     enrollments: Mapped[list[ClassEnrollment]] = relationship(back_populates="klass", cascade="all, delete-orphan")
 

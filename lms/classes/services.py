@@ -382,6 +382,6 @@ def finish(klass: TrainingClass) -> list[tuple[ClassEnrollment, list[str]]]:
     klass.status = ClassStatus.FINISHED.value
     audit.record(klass, "update")
     db.session.flush()
-    rows = sorted(klass.enrollments, key=lambda e: e.person.full_name)
+    rows = sorted(klass.enrollments, key=lambda e: (e.person.sort_key, e.person.id))
     found = outcomes(klass, rows)
     return [(r, found[r.id][1]) for r in rows]

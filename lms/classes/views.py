@@ -84,7 +84,7 @@ def _prefilled_people() -> list[Person]:
         if pid not in seen:
             seen.add(pid)
             out.append(get_scoped_or_404(Person, pid))
-    return sorted(out, key=lambda p: p.search_key)
+    return sorted(out, key=lambda p: (p.sort_key, p.id))
 
 
 def _trainer_choices(klass: TrainingClass | None = None) -> dict[int, Person]:
@@ -102,7 +102,7 @@ def _trainer_choices(klass: TrainingClass | None = None) -> dict[int, Person]:
     if klass is not None:
         for p in klass.trainers:
             people.setdefault(p.id, p)
-    return dict(sorted(people.items(), key=lambda kv: kv[1].search_key))
+    return dict(sorted(people.items(), key=lambda kv: (kv[1].sort_key, kv[0])))
 
 
 def _setup_class_form(form: ClassForm, klass: TrainingClass | None, trainers: dict[int, Person]) -> None:
@@ -139,7 +139,7 @@ def _roster(klass: TrainingClass, include_withdrawn: bool = True) -> list[ClassE
         .join(Person, Person.id == ClassEnrollment.person_id)
         .where(ClassEnrollment.class_id == klass.id)
         .options(selectinload(ClassEnrollment.person).selectinload(Person.unit))
-        .order_by(Person.search_key, Person.id)
+        .order_by(Person.sort_key, Person.id)
     )
     if not include_withdrawn:
         stmt = stmt.where(ClassEnrollment.status != ClassEnrollment.WITHDRAWN)
@@ -401,7 +401,7 @@ def class_enroll(class_id: int):
                 flash("Không tìm thấy đơn vị trong phạm vi quản lý của bạn và thuộc đơn vị tổ chức lớp.", "danger")
                 return redirect(back)
             stmt = scoped(select(Person), Person).where(Person.id.in_(classes.eligible_ids(klass.program_code, unit)))
-            people = list(db.session.scalars(stmt.order_by(Person.search_key, Person.id)))
+            people = list(db.session.scalars(stmt.order_by(Person.sort_key, Person.id)))
         else:
             people = []
             for raw in dict.fromkeys(request.form.getlist("person_id")):
@@ -423,14 +423,14 @@ def class_enroll(class_id: int):
         flash(message, "success")
         return redirect(back)
     unit, team, q, pending = _enroll_filters(klass)
-    page = paginate(_candidates(klass, unit, team, q, pending).options(selectinload(Person.unit)).order_by(Person.search_key, Person.id))
+    page = paginate(_candidates(klass, unit, team, q, pending).options(selectinload(Person.unit)).order_by(Person.sort_key, Person.id))
     enrolled = set(db.session.scalars(select(ClassEnrollment.person_id).where(
         ClassEnrollment.class_id == klass.id, ClassEnrollment.status != ClassEnrollment.WITHDRAWN,
     )))
     teams = []
     if unit is not None:
         teams = list(db.session.scalars(
-            scoped(select(Team), Team).where(Team.scope_clause(unit.path), Team.dissolved_on.is_(None)).order_by(Team.name).limit(300)
+            scoped(select(Team), Team).where(Team.scope_clause(unit.path), Team.dissolved_on.is_(None)).order_by(Team.sort_key, Team.id).limit(300)
         ))
     whole = None
     if unit is not None and unit.kind in WHOLE_UNIT_KINDS and not team and not q:

@@ -38,7 +38,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-SKIP = {"id", "created_at", "updated_at", "password_hash", "search_key", "path"}
+SKIP = {"id", "created_at", "updated_at", "password_hash", "search_key", "sort_key", "path"}
 
 
 def changed_fields(obj, created: bool = False) -> dict[str, list[Any]]:

@@ -107,9 +107,10 @@ def service_errors(form=None, aliases: dict[str, str] | None = None, flash_as: s
         outcome.error = exc
 
 
-def scoped_by_code(model, code: str | None, kinds: Iterable | None = None, user=None):
+def scoped_by_code(model, code: str | None, kinds: Iterable | None = None, user=None, day=None):
     """The row of ``model`` (a unit) with this code, if it lies in the scope of ``user`` (default: the signed-in
-    one) and, when given, is of one of ``kinds``; else ``None``.
+    one) and, when given, is of one of ``kinds``; else ``None``. Codes are reused over time: the unit valid on
+    ``day`` (default today) is taken, else the latest one with the code (``model.code_order``).
 
     The code is typed by people: NFC-normalized, trimmed and upper-cased first.
     """
@@ -119,7 +120,9 @@ def scoped_by_code(model, code: str | None, kinds: Iterable | None = None, user=
     stmt = scoped(select(model), model, user).where(model.code == code)
     if kinds:
         stmt = stmt.where(model.kind.in_(list(kinds)))
-    return db.session.scalar(stmt)
+    if hasattr(model, "code_order"):
+        stmt = stmt.order_by(*model.code_order(day))
+    return db.session.scalar(stmt.limit(1))
 
 
 #: Above this many choices a filter shows a code box instead of a select.
@@ -128,7 +131,10 @@ PICKER_LIMIT = 200
 
 def scoped_choices(model, *conditions, order_by=(), options=()) -> list | None:
     """The rows of ``model`` in the user's scope meeting ``conditions``, for a select; ``None`` when there are more
-    than :data:`PICKER_LIMIT` (the form then shows a code box)."""
+    than :data:`PICKER_LIMIT` (the form then shows a code box). Ordered by ``order_by``, by default in Vietnamese
+    order (the model's ``sort_key``, then id) when it has one."""
+    if not order_by and hasattr(model, "sort_key"):
+        order_by = (model.sort_key, model.id)
     stmt = scoped(select(model), model).where(*conditions)
     count = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     if count > PICKER_LIMIT:

@@ -207,7 +207,7 @@ def digest_rows(day: dt.date):
         .join(Person, Person.id == overdue.c.person_id)
         .outerjoin(officer_person, officer_person.id == User.person_id)
         .where(User.role == Role.COMMUNE_OFFICER, User.is_active.is_(True), overdue.c.status == "overdue", _not_sent(key))
-        .order_by(User.id, overdue.c.deadline, Person.search_key, overdue.c.membership_id)
+        .order_by(User.id, overdue.c.deadline, Person.sort_key, overdue.c.membership_id)
     )
 
 

@@ -100,7 +100,7 @@ def status_counts(sub) -> dict[str, int]:
 
 def child_counts(sub, root: Unit) -> list[tuple[Unit, dict[str, int]]]:
     """Per unit one level below ``root``: memberships per status (one aggregate query over the unit paths)."""
-    children = list(db.session.scalars(scoped(select(Unit).where(Unit.parent_id == root.id), Unit).order_by(Unit.name, Unit.code)))
+    children = list(db.session.scalars(scoped(select(Unit).where(Unit.parent_id == root.id), Unit).order_by(Unit.sort_key, Unit.id)))
     if not children:
         return []
     in_child = under(sub.c.unit_path, Unit.path)
@@ -189,7 +189,7 @@ def _filtered_memberships(filters: DeadlineFilters, today: dt.date):
     )
     if filters.q:
         stmt = stmt.where(search_condition(filters.q))
-    return stmt.order_by(sub.c.deadline, Person.search_key, MediatorMembership.id), sub
+    return stmt.order_by(sub.c.deadline, Person.sort_key, MediatorMembership.id), sub
 
 
 def _status_of_ids(sub, ids: list[int]) -> dict[int, str]:
@@ -303,7 +303,7 @@ def deadlines_class():
         wanted = set(request.args.getlist("person_id", type=int))
         ids = []
         if wanted:
-            ids = list(db.session.scalars(scoped(select(Person.id).where(Person.id.in_(wanted)), Person).order_by(Person.search_key, Person.id)))
+            ids = list(db.session.scalars(scoped(select(Person.id).where(Person.id.in_(wanted)), Person).order_by(Person.sort_key, Person.id)))
     if not ids:
         flash("Hãy chọn ít nhất một người trong danh sách (hoặc dùng nút tạo lớp cho tất cả người đang lọc).", "warning")
         return redirect(back)
@@ -349,7 +349,7 @@ def _candidates(klass: TrainingClass, filters: DeadlineFilters, include_trained:
     )
     if filters.q:
         stmt = stmt.where(search_condition(filters.q))
-    return stmt.order_by(per_person.c.deadline, Person.search_key, Person.id), sub
+    return stmt.order_by(per_person.c.deadline, Person.sort_key, Person.id), sub
 
 
 def _earliest(sub, person_ids: list[int]) -> dict[int, tuple[dt.date, str]]:
@@ -403,7 +403,7 @@ def class_pick(class_id: int):
     root = filters.root()
     teams = []
     if root.kind in (UnitKind.COMMUNE, UnitKind.VILLAGE):
-        teams = list(db.session.scalars(scoped(select(Team).join(Unit, Unit.id == Team.unit_id).where(subtree(Unit.path, root.path)), Team).order_by(Team.name)))
+        teams = list(db.session.scalars(scoped(select(Team).join(Unit, Unit.id == Team.unit_id).where(subtree(Unit.path, root.path)), Team).order_by(Team.sort_key, Team.id)))
     return render_template(
         "deadlines/deadline_class_pick.html",
         klass=klass,

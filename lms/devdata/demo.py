@@ -27,6 +27,7 @@ from sqlalchemy import delete, exc, func, insert, or_, select, true, update
 from ..core import clock
 from ..core.access import subtree
 from ..core.cli import register_setup_step
+from ..core.collation import person_sort_key
 from ..core.errors import ServiceError
 from ..core.models import AuditLog
 from ..core.roles import Role
@@ -272,6 +273,7 @@ class DemoBuilder:
             {
                 "full_name": name,
                 "search_key": fold(name),
+                "sort_key": person_sort_key(name),  # a bulk insert: no ORM event sets it
                 "gender": gender,
                 "birth_year": self.rng.randint(*birth),
                 "ethnicity": ethnicity,

@@ -27,6 +27,7 @@ from sqlalchemy import func, select, text
 
 from ..certificates.models import Certificate, CertificateSettings, SerialCounter
 from ..core import cache, clock
+from ..core.collation import person_sort_key, team_sort_key, unit_sort_key
 from ..core.text import fold
 from ..curriculum.models import Lesson
 from ..curriculum.services import current_program
@@ -212,7 +213,7 @@ def synthesize(scale: str = "province", seed: int = DEFAULT_SEED, communes: int 
         birth_year = rng.randint(1950, 1998)
         phone[0] += 1
         pid = new_id(Person)
-        people.append((pid, name, key(name), gender.value, birth_year, ethnicity, minority, f"09{phone[0]:08d}", unit_id, ts(now), ts(now)))
+        people.append((pid, name, key(name), person_sort_key(name), gender.value, birth_year, ethnicity, minority, f"09{phone[0]:08d}", unit_id, ts(now), ts(now)))
         return pid, name, birth_year
 
     def certificate(province, pid: int, holder: tuple[str, int], program, issued: dt.date, online: bool) -> None:
@@ -231,7 +232,7 @@ def synthesize(scale: str = "province", seed: int = DEFAULT_SEED, communes: int 
     for (pcode, pname), nc, ntr, nsup in zip(provinces, n_communes, n_trainers, n_supporters, strict=True):
         prov_id = new_id(Unit)
         prov_path = f"/{prov_id}/"
-        units.append((prov_id, pcode, pname, UnitKind.PROVINCE.value, None, prov_path, 0, key(pname), False, False, None, ts(now), ts(now)))
+        units.append((prov_id, pcode, pname, UnitKind.PROVINCE.value, None, prov_path, 0, key(pname), unit_sort_key(UnitKind.PROVINCE, pcode, pname), False, False, None, ts(now), ts(now)))
         settings.append(CertificateSettings(unit_id=prov_id, serial_prefix=f"P{pcode}", issuer_name=f"SỞ TƯ PHÁP {pname.upper()}",
                                             issuer_parent=f"ỦY BAN NHÂN DÂN {pname.upper()}", signer_title="GIÁM ĐỐC",
                                             signer_name="Nguyễn Văn Hòa", place=pname))
@@ -245,16 +246,18 @@ def synthesize(scale: str = "province", seed: int = DEFAULT_SEED, communes: int 
             pilot = rng.random() < 0.05
             model_year = rng.choice([2024, 2025, 2026]) if rng.random() < 0.3 else None
             cpath = f"{prov_path}{cid}/"
-            units.append((cid, f"{pcode}{ci + 1:04d}", cname, UnitKind.COMMUNE.value, prov_id, cpath, 1, key(cname), pilot, minority_area, model_year, ts(now), ts(now)))
+            ccode = f"{pcode}{ci + 1:04d}"
+            units.append((cid, ccode, cname, UnitKind.COMMUNE.value, prov_id, cpath, 1, key(cname), unit_sort_key(UnitKind.COMMUNE, ccode, cname), pilot, minority_area, model_year, ts(now), ts(now)))
             for vi in range(rng.randint(12, 26)):
                 vid = new_id(Unit)
                 vname = f"{'Tổ dân phố' if ward else 'Ấp'} {rng.choice(village_names)}"
-                units.append((vid, f"{pcode}{ci + 1:04d}{vi + 1:03d}", vname, UnitKind.VILLAGE.value, cid, f"{cpath}{vid}/", 2, key(vname), False, False, None, ts(now), ts(now)))
+                units.append((vid, f"{pcode}{ci + 1:04d}{vi + 1:03d}", vname, UnitKind.VILLAGE.value, cid, f"{cpath}{vid}/", 2, key(vname),
+                              unit_sort_key(UnitKind.VILLAGE, None, vname), False, False, None, ts(now), ts(now)))
                 for t in range(2 if rng.random() < 0.4 else 1):
                     tid = new_id(Team)
                     tname = f"Tổ hòa giải {vname}" + (f" số {t + 1}" if t else "")
                     established = _day(rng, dt.date(2015, 1, 1), dt.date(2022, 12, 31))
-                    teams.append((tid, tname, key(tname), vid, d(established), False, ts(now), ts(now)))
+                    teams.append((tid, tname, key(tname), team_sort_key(tname), vid, d(established), False, ts(now), ts(now)))
                     prov_teams.append((tid, vid, minority_area))
                     for mi in range(rng.choice(TEAM_SIZES)):
                         gender = Gender.FEMALE if mi == 1 else None  # most teams have a woman
@@ -324,12 +327,12 @@ def synthesize(scale: str = "province", seed: int = DEFAULT_SEED, communes: int 
     generated = time.perf_counter() - started
     echo(f"generated in {generated:.1f} s; loading ({loader.dialect})")
     ts_cols = ["created_at", "updated_at"]
-    loader.load(Unit, ["id", "code", "name", "kind", "parent_id", "path", "depth", "search_key", "is_pilot", "ethnic_minority_area",
+    loader.load(Unit, ["id", "code", "name", "kind", "parent_id", "path", "depth", "search_key", "sort_key", "is_pilot", "ethnic_minority_area",
                        "model_commune_year", *ts_cols], units, len(units))
     db.session.add_all(settings)
     db.session.flush()
-    loader.load(Team, ["id", "name", "search_key", "unit_id", "established_on", "implicit", *ts_cols], teams, len(teams))
-    loader.load(Person, ["id", "full_name", "search_key", "gender", "birth_year", "ethnicity", "is_minority", "phone", "unit_id", *ts_cols],
+    loader.load(Team, ["id", "name", "search_key", "sort_key", "unit_id", "established_on", "implicit", *ts_cols], teams, len(teams))
+    loader.load(Person, ["id", "full_name", "search_key", "sort_key", "gender", "birth_year", "ethnicity", "is_minority", "phone", "unit_id", *ts_cols],
                 people, len(people))
     loader.load(MediatorMembership, ["person_id", "team_id", "decision_no", "recognized_on", "deadline", "is_leader", "left_on", "leave_reason",
                                      *ts_cols], members, len(members))

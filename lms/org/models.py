@@ -15,10 +15,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
     and_,
+    case,
     event,
     or_,
     select,
@@ -29,6 +31,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..core import clock
 from ..core import format as fmt
 from ..core.access import subtree
+from ..core.collation import person_sort_key, team_sort_key, unit_sort_key
 from ..core.models import IdMixin, TimestampMixin, TitledEnum, binary_string
 from ..core.roles import Role
 from ..core.text import fold
@@ -37,6 +40,17 @@ from ..extensions import db
 
 def _enum(cls, name: str):
     return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=32, validate_strings=True)
+
+
+def _sort_key_default(key, *columns: str):
+    """A ``sort_key`` column's default for Core inserts that leave it out (``insert(Person)`` with rows of dicts):
+    computed from the row's own values. ORM flushes set it in ``before_insert``; raw SQL and ``COPY`` must pass it."""
+
+    def default(context):
+        params = context.get_current_parameters()
+        return key(*(params.get(c) for c in columns))
+
+    return default
 
 
 class UnitKind(TitledEnum):
@@ -128,14 +142,21 @@ class Unit(IdMixin, TimestampMixin, db.Model):
     __tablename__ = "unit"
     __table_args__ = (Index("ix_unit_parent_id", "parent_id"),)
 
-    code: Mapped[str] = mapped_column(binary_string(32), unique=True)
+    #: The state's code as the state writes it (2 digits for a province, 3 for an old district, 5 for a commune),
+    #: or the province's own code for a village. The state reuses codes, so a code names a unit together with
+    #: the day: two units may share a code when their validity periods do not overlap (checked by the services).
+    code: Mapped[str] = mapped_column(binary_string(32), index=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[UnitKind] = mapped_column(_enum(UnitKind, "unit_kind"))
+    #: The unit's own type as the official list words it ("thành phố trung ương", "phường", "đặc khu", "ấp"…)
+    unit_type: Mapped[str | None] = mapped_column(String(40))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     #: Materialized path of ids, ``/1/7/42/``; subtree = an index range scan.
     path: Mapped[str] = mapped_column(binary_string(255), unique=True, default="")
     depth: Mapped[int] = mapped_column(Integer, default=0)
     search_key: Mapped[str] = mapped_column(String(200), default="", index=True)
+    #: Vietnamese order (``collation.unit_sort_key``: official code, else name); kept in step by ``_set_sort_keys``.
+    sort_key: Mapped[bytes] = mapped_column(LargeBinary, default=_sort_key_default(unit_sort_key, "kind", "code", "name"), index=True)
     is_pilot: Mapped[bool] = mapped_column(Boolean, default=False)
     ethnic_minority_area: Mapped[bool] = mapped_column(Boolean, default=False)
     model_commune_year: Mapped[int | None] = mapped_column(Integer)
@@ -144,7 +165,7 @@ class Unit(IdMixin, TimestampMixin, db.Model):
     successor_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
 
     parent: Mapped[Unit | None] = relationship(remote_side="Unit.id", foreign_keys=[parent_id], back_populates="children")
-    children: Mapped[list[Unit]] = relationship(foreign_keys=[parent_id], back_populates="parent", order_by="Unit.name")
+    children: Mapped[list[Unit]] = relationship(foreign_keys=[parent_id], back_populates="parent", order_by="(Unit.sort_key, Unit.id)")
     successor: Mapped[Unit | None] = relationship(remote_side="Unit.id", foreign_keys=[successor_id])
 
     def __repr__(self) -> str:
@@ -184,6 +205,30 @@ class Unit(IdMixin, TimestampMixin, db.Model):
     def label(self) -> str:
         return f"{self.name} ({self.code})"
 
+    @property
+    def ended_since(self) -> dt.date | None:
+        """The first day the unit no longer exists, when that day has come ("hết hiệu lực từ …")."""
+        if self.valid_to is not None and self.valid_to < clock.today():
+            return self.valid_to + dt.timedelta(days=1)
+        return None
+
+    @property
+    def type_title(self) -> str:
+        """The unit's own type ("Phường", "Thành phố trung ương"), else its level's title."""
+        return self.unit_type[:1].upper() + self.unit_type[1:] if self.unit_type else self.kind.title
+
+    def overlaps(self, valid_from: dt.date | None, valid_to: dt.date | None) -> bool:
+        """Does the period [valid_from, valid_to] (either end open) overlap the unit's validity?"""
+        return (valid_to is None or self.valid_from is None or self.valid_from <= valid_to) and (
+            valid_from is None or self.valid_to is None or valid_from <= self.valid_to
+        )
+
+    @classmethod
+    def code_order(cls, day: dt.date | None = None):
+        """ORDER BY for the units sharing a code: the one valid on ``day`` (default today) first, then the latest."""
+        day = day or clock.today()
+        return (case((cls.active_clause(day), 0), else_=1), case((cls.valid_to.is_(None), 0), else_=1), cls.valid_to.desc(), cls.id.desc())
+
 
 # --------------------------------------------------------------------------- teams
 
@@ -196,6 +241,8 @@ class Team(IdMixin, TimestampMixin, db.Model):
 
     name: Mapped[str] = mapped_column(String(200))
     search_key: Mapped[str] = mapped_column(String(200), default="")
+    #: Vietnamese order of the name (``collation.team_sort_key``); kept in step by ``_set_sort_keys``.
+    sort_key: Mapped[bytes] = mapped_column(LargeBinary, default=_sort_key_default(team_sort_key, "name"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     established_on: Mapped[dt.date | None] = mapped_column(Date)
     dissolved_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -238,6 +285,9 @@ class Person(IdMixin, TimestampMixin, db.Model):
 
     full_name: Mapped[str] = mapped_column(String(200))
     search_key: Mapped[str] = mapped_column(String(200), default="")
+    #: Vietnamese order: given name, then the rest (``collation.person_sort_key``); kept in step by ``set_name``
+    #: and ``_set_sort_keys``.
+    sort_key: Mapped[bytes] = mapped_column(LargeBinary, default=_sort_key_default(person_sort_key, "full_name"), index=True)
     gender: Mapped[Gender | None] = mapped_column(_enum(Gender, "gender"))
     birth_year: Mapped[int | None] = mapped_column(Integer)
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -267,6 +317,7 @@ class Person(IdMixin, TimestampMixin, db.Model):
     def set_name(self, name: str) -> None:
         self.full_name = name
         self.search_key = fold(name)
+        self.sort_key = person_sort_key(name)
 
     def set_ethnicity(self, ethnicity: str | None) -> None:
         self.ethnicity = ethnicity
@@ -348,6 +399,23 @@ def training_deadline(recognized_on: dt.date) -> dt.date:
 @event.listens_for(MediatorMembership, "before_update")
 def _set_deadline(mapper, connection, target: MediatorMembership) -> None:  # noqa: ARG001
     target.deadline = training_deadline(target.recognized_on) if target.recognized_on else None
+
+
+@event.listens_for(Unit, "before_insert")
+@event.listens_for(Unit, "before_update")
+@event.listens_for(Team, "before_insert")
+@event.listens_for(Team, "before_update")
+@event.listens_for(Person, "before_insert")
+@event.listens_for(Person, "before_update")
+def _set_sort_keys(mapper, connection, target) -> None:  # noqa: ARG001
+    """The Vietnamese sort key from the name (and a unit's code and kind), on every ORM insert and update.
+    Writes around the ORM (``core.bulk``, the import's records, ``devdata.synth``) compute it themselves."""
+    if isinstance(target, Person):
+        target.sort_key = person_sort_key(target.full_name)
+    elif isinstance(target, Unit):
+        target.sort_key = unit_sort_key(target.kind, target.code, target.name)
+    else:
+        target.sort_key = team_sort_key(target.name)
 
 
 class TrainerAppointment(IdMixin, TimestampMixin, db.Model):

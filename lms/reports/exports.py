@@ -205,7 +205,7 @@ def e3_rows(unit: Unit, day: dt.date, statuses: Sequence[str] = E3_STATUSES) -> 
         .where(m.active_clause(day), status.in_(statuses),
                # the unit's subtree and those of the units merged into it (as the figures count them)
                or_(*[and_(home.path >= lo, home.path < hi) for lo, hi in unit_ranges(unit, merged_predecessors(), day)]))
-        .order_by(m.deadline, Person.search_key, m.id)
+        .order_by(m.deadline, Person.sort_key, m.id)
     )
     stmt = scoped(stmt, MediatorMembership)
     for r in db.session.execute(stmt.execution_options(yield_per=1000)):

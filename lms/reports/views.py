@@ -155,7 +155,7 @@ def dashboard():
     """Every figure for the unit (cards), a bar chart and a table of the units below it, the trend per year."""
     code = request.args.get("unit")
     if not (code or "").strip() and current_user.role == Role.SYSTEM_ADMIN:
-        provinces = paginate(scoped(select(Unit), Unit).where(Unit.kind == UnitKind.PROVINCE).order_by(Unit.name, Unit.code))
+        provinces = paginate(scoped(select(Unit), Unit).where(Unit.kind == UnitKind.PROVINCE).order_by(Unit.sort_key, Unit.id))
         return render_template("reports/dashboard.html", provinces=provinces, unit=None)
     unit = _unit_or_404(code)
     day, year = _day_and_year()

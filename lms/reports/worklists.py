@@ -181,7 +181,7 @@ class TeamsFailing(Listing):
             .outerjoin(parent, parent.id == village.parent_id)
             .outerjoin(comp, comp.c.team_id == Team.id)
             .where(team_active(self.day), _in_ranges(village.path, self.ranges), ~meets)
-            .order_by(village.path, Team.name, Team.id)
+            .order_by(parent.sort_key, parent.id, village.sort_key, village.id, Team.sort_key, Team.id)
         )
         return scoped(stmt, Team)
 
@@ -234,7 +234,7 @@ class TrainersShort(Listing):
             return None
         self.counts = self._compute()
         ids = list(self.counts)
-        stmt = select(Unit.id, Unit.name, Unit.code, Unit.kind).where(Unit.id.in_(ids)).order_by(Unit.depth, Unit.name, Unit.id)
+        stmt = select(Unit.id, Unit.name, Unit.code, Unit.kind).where(Unit.id.in_(ids)).order_by(Unit.depth, Unit.sort_key, Unit.id)
         return scoped(stmt, Unit)
 
     def href(self, row) -> str | None:
@@ -269,8 +269,8 @@ class TrainersUntrained(Listing):
             .join(Person, Person.id == a.person_id)
             .join(appointed, appointed.id == a.unit_id)
             .where(appointment_active(self.day), _in_ranges(appointed.path, self.ranges), ~certified(Person.id, TRAINER_PROGRAM, self.day))
-            .group_by(Person.id, Person.full_name, Person.birth_year, Person.phone, Person.search_key)
-            .order_by(Person.search_key, Person.id)
+            .group_by(Person.id, Person.full_name, Person.birth_year, Person.phone, Person.sort_key)
+            .order_by(Person.sort_key, Person.id)
         )
         return scoped(stmt, TrainerAppointment)
 
@@ -327,7 +327,7 @@ class CommunesUnder(Listing):
             select(Unit.id, Unit.name, Unit.code, parent.name)
             .outerjoin(parent, parent.id == Unit.parent_id)
             .where(Unit.id.in_(list(self.counts)))
-            .order_by(shortfall.desc(), Unit.name, Unit.id)
+            .order_by(shortfall.desc(), Unit.sort_key, Unit.id)
         )
         return scoped(stmt, Unit)
 

@@ -9,9 +9,10 @@ from flask_migrate import upgrade
 from sqlalchemy import select, text
 
 from lms.core import clock
+from lms.core.collation import person_sort_key, team_sort_key, unit_sort_key
 from lms.curriculum.services import import_content
 from lms.extensions import db
-from lms.org.models import MediatorMembership, Unit, UnitKind, training_deadline
+from lms.org.models import MediatorMembership, Person, Team, Unit, UnitKind, training_deadline
 from lms.reports.figures import coverage
 from tests.conftest import make_app
 
@@ -48,6 +49,10 @@ def _synthesize(tmp_path: Path, name: str, seed: int = 7) -> dict:
             assert roots and all(path == f"/{uid}/" for uid, path in roots)
             village = db.session.scalar(select(Unit).where(Unit.kind == UnitKind.VILLAGE).limit(1))
             assert village.path == f"{village.parent.parent.path}{village.parent_id}/{village.id}/"
+            # and the Vietnamese sort keys
+            assert all(p.sort_key == person_sort_key(p.full_name) for p in db.session.scalars(select(Person).limit(200)))
+            assert all(u.sort_key == unit_sort_key(u.kind, u.code, u.name) for u in db.session.scalars(select(Unit).limit(200)))
+            assert all(t.sort_key == team_sort_key(t.name) for t in db.session.scalars(select(Team).limit(200)))
             # a second run refuses: the roster is not empty
             again = app.test_cli_runner().invoke(args=["lms", "synth", "--scale", "province", "--communes", "3"])
             assert again.exit_code != 0

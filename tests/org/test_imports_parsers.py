@@ -130,7 +130,7 @@ def test_gender_and_trainer_level(word, data):
 
 
 def test_unknown_words_are_refused_with_the_accepted_ones():
-    with pytest.raises(ValueError, match="tỉnh / huyện / xã / thôn"):
+    with pytest.raises(ValueError, match="dùng tên loại đơn vị: tỉnh, thành phố trung ương, huyện"):
         imports.parse_unit_kind("vùng")
     with pytest.raises(ValueError, match="Nam hoặc Nữ"):
         imports.parse_gender("khác")

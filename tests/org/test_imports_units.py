@@ -14,9 +14,9 @@ from lms.org.models import Unit, UnitKind
 from tests.fixtures.imports import build_file
 
 
-def run(rows, scope=None, dry_run=False, fmt="xlsx", headers=None):
+def run(rows, scope=None, dry_run=False, fmt="xlsx", headers=None, confirm=False):
     data = build_file(rows, fmt=fmt, headers=headers)
-    return imports.run_import("units", io.BytesIO(data), f"dv.{fmt}", scope, dry_run=dry_run)
+    return imports.run_import("units", io.BytesIO(data), f"dv.{fmt}", scope, dry_run=dry_run, confirm_changes=confirm)
 
 
 def snapshot(db):
@@ -105,17 +105,20 @@ def test_bad_rows_are_each_reported_and_nothing_changes(db, ready):
 
 def test_update_existing_unit_is_audited_as_import(db, ready):
     row = U("31150", "Xã Thạnh Phú Mới", "xã", None, **{"Điểm chỉ đạo": "x", "Vùng đồng bào DTTS": "x"})
-    result = run([row], scope=ready.P)
+    result = run([row], scope=ready.P, confirm=True)
+    assert [(c.field, c.before, c.after) for c in result.changes_to_confirm] == [("Tên", "Xã Thạnh Phú", "Xã Thạnh Phú Mới")]
     assert result.ok and result.counts["unit"].updated == 1
     db.session.commit()
     unit = db.session.get(Unit, ready.C3.id)
     assert (unit.name, unit.search_key, unit.is_pilot, unit.parent_id) == ("Xã Thạnh Phú Mới", "xa thanh phu moi", True, ready.P.id)
     log = db.session.scalars(select(AuditLog).where(AuditLog.entity == "unit", AuditLog.entity_id == unit.id).order_by(AuditLog.id.desc())).first()
-    assert log.action == "import" and log.changes == {"name": ["Xã Thạnh Phú", "Xã Thạnh Phú Mới"], "is_pilot": [False, True]}
+    assert log.action == "import" and log.changes == {
+        "name": ["Xã Thạnh Phú", "Xã Thạnh Phú Mới"], "is_pilot": [False, True], "unit_type": [None, "xã"],  # the official type, filled in
+    }
 
 
 def test_moving_a_unit_moves_its_subtree(db, ready):
-    result = run([U("31117", "Phường An Hòa", "phường", "92")], scope=ready.P)
+    result = run([U("31117", "Phường An Hòa", "phường", "92")], scope=ready.P, confirm=True)
     assert result.ok and result.counts["unit"].updated == 1
     db.session.commit()
     c1, v1 = db.session.get(Unit, ready.C1.id), db.session.get(Unit, ready.V1.id)

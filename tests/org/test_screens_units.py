@@ -84,7 +84,7 @@ def test_add_unit_errors_are_vietnamese_and_nothing_is_saved(client, auth, tree,
     assert resp.status_code == 200
     assert "Hãy nhập mã đơn vị." in html and "Hãy nhập tên đơn vị." in html
     resp = post_form(client, f"/org/units/{tree.P.id}/add", {"kind": "commune", "code": "31117", "name": "Trùng mã"})
-    assert "Mã đơn vị «31117» đã tồn tại." in resp.get_data(as_text=True)
+    assert "Mã đơn vị «31117» đã là mã của" in resp.get_data(as_text=True)
     resp = post_form(client, f"/org/units/{tree.P.id}/add", {"kind": "village", "code": "V-X", "name": "Sai cấp"})
     assert "Lựa chọn không hợp lệ." in resp.get_data(as_text=True)
     assert db.session.scalar(select(Unit).where(Unit.name.in_(["Trùng mã", "Sai cấp"]))) is None
@@ -109,7 +109,7 @@ def test_edit_unit_and_move_it(client, auth, tree, make_user, db):
     assert db.session.get(Unit, tree.V4.id).path.startswith(tree.D.path)
     # a duplicate code is refused on the field
     resp = post_form(client, f"/org/units/{tree.C3.id}/edit", {"code": "31117", "name": "X"})
-    assert "Mã đơn vị «31117» đã tồn tại." in resp.get_data(as_text=True)
+    assert "Mã đơn vị «31117» đã là mã của" in resp.get_data(as_text=True)
     # a parent outside the scope is refused
     resp = post_form(client, f"/org/units/{tree.C3.id}/edit", {"code": "31150", "name": "X", "parent_code": "94"})
     assert "Không tìm thấy đơn vị có mã «94» trong phạm vi quản lý của bạn." in resp.get_data(as_text=True)

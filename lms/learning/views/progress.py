@@ -138,7 +138,7 @@ def progress_counts(program: Program, unit: Unit) -> tuple[list[tuple[Unit, dict
     """Counts per child unit of ``unit``, for people registered at ``unit`` itself, and in total (GROUP BY, no loops over people)."""
     sub = learners(program, unit).subquery("learners")
     cols = _count_columns(sub)
-    children = list(db.session.scalars(scoped(select(Unit).where(Unit.parent_id == unit.id), Unit).order_by(Unit.name)))
+    children = list(db.session.scalars(scoped(select(Unit).where(Unit.parent_id == unit.id), Unit).order_by(Unit.sort_key, Unit.id)))
     in_child = under(sub.c.unit_path, Unit.path)
     per_child = {
         row.id: dict(row._mapping)
@@ -162,7 +162,7 @@ def _filtered_people(program: Program, unit: Unit, status: str, q: str):
         stmt = stmt.where(sub.c.status == status)
     if q:
         stmt = stmt.where(search_condition(q))
-    return stmt.order_by(sub.c.unit_path, Person.search_key, Person.id), sub
+    return stmt.order_by(sub.c.unit_path, Person.sort_key, Person.id), sub
 
 
 # --------------------------------------------------------------------------- request parsing
@@ -338,7 +338,7 @@ def _bulk_candidates(program: Program, unit: Unit):
         Enrollment.program_code == program.code, Enrollment.status.in_((EnrollmentStatus.ENROLLED.value, EnrollmentStatus.COMPLETED.value))
     )
     stmt = select(Person).where(Person.scope_clause(unit.path), Person.id.in_(ids), Person.id.not_in(active))
-    return scoped(stmt, Person).order_by(Person.search_key, Person.id)
+    return scoped(stmt, Person).order_by(Person.sort_key, Person.id)
 
 
 @bp.route("/enroll", methods=["POST"])
@@ -366,7 +366,7 @@ def enroll_people():
         if len(ids) > MAX_SELECTED:
             flash(f"Mỗi lần chỉ ghi danh tối đa {MAX_SELECTED} người.", "warning")
             return redirect(back)
-        people = list(db.session.scalars(scoped(select(Person).where(Person.id.in_(ids)), Person).order_by(Person.search_key))) if ids else []
+        people = list(db.session.scalars(scoped(select(Person).where(Person.id.in_(ids)), Person).order_by(Person.sort_key, Person.id))) if ids else []
     already = {
         pid
         for pid in db.session.scalars(

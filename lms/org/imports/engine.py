@@ -22,6 +22,7 @@ from typing import IO, Any
 from sqlalchemy import select, update
 
 from ...core import audit, bulk, clock
+from ...core.collation import team_sort_key
 from ...core.errors import ServiceError
 from ...core.spreadsheet import Column, Row, RowError, SpreadsheetError, parse_flag, read_rows
 from ...core.text import fold, nfc, normalize_phone
@@ -30,7 +31,7 @@ from ..models import Gender, MediatorMembership, Person, Team, Unit, UnitKind, t
 from ..services import roster
 from .parsers import cell_text, parse_birth
 from .records import PersonRecord, Record, TeamRecord
-from .result import ENTITY_TITLES, ImportResult
+from .result import ENTITY_TITLES, Change, ImportResult
 
 # --------------------------------------------------------------------------- cells of a row
 
@@ -44,9 +45,32 @@ class UnitRef:
     kind: UnitKind
     path: str
     name: str
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+    def valid_on(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+    def overlaps(self, valid_from: dt.date | None, valid_to: dt.date | None) -> bool:
+        return (valid_to is None or self.valid_from is None or self.valid_from <= valid_to) and (
+            valid_from is None or self.valid_to is None or valid_from <= self.valid_to
+        )
+
+
+_UNIT_REF_COLUMNS = (Unit.id, Unit.code, Unit.kind, Unit.path, Unit.name, Unit.valid_from, Unit.valid_to)
 
 
 OUT_OF_SCOPE = "đơn vị ngoài phạm vi quản lý của bạn"
+
+
+def _shown(value: Any) -> str:
+    """A value as a change lists it: dates as dd/mm/yyyy, nothing as "(trống)"."""
+    if value is None or value == "":
+        return "(trống)"
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    title = getattr(value, "title", None)
+    return title if isinstance(title, str) else str(value)
 
 #: Model attribute → column key, to put an error or a conflict on the right column.
 _FIELD_COLUMNS = {
@@ -140,7 +164,8 @@ class ImportRun:
         self.scope_path = scope.path if scope is not None else None
         self.headers = {c.key: c.header for c in self.columns}
         self.today = clock.today()
-        self._units: dict[str, UnitRef | None] = {}
+        #: code → every unit with that code (the state reuses codes: a code names a unit together with the day)
+        self._units: dict[str, list[UnitRef]] = {}
         self._teams: dict[tuple[int, str], TeamRecord] = {}
         self._village_teams: dict[int, list[TeamRecord]] = {}
         #: (entity, id, ...) → the row that first touched the record in this file
@@ -181,7 +206,7 @@ class ImportRun:
         """Load what the rows of a chunk refer to: units by code, the villages' teams, the people they may name."""
         codes = {code.upper() for row in rows for key in self.unit_keys if (code := row.text(key))}
         self.load_units(codes)
-        units = [ref for code in codes if (ref := self._units.get(code)) is not None]
+        units = [ref for code in codes for ref in self._units.get(code, ())]
         if "team" in self.entities:
             self.load_teams(ref.id for ref in units if ref.kind in (UnitKind.VILLAGE, UnitKind.COMMUNE))
         if self.finds_people:
@@ -190,10 +215,10 @@ class ImportRun:
     def load_units(self, codes: Iterable[str]) -> None:
         missing = [code for code in codes if code not in self._units]
         for batch in batches(missing):
-            for found in db.session.execute(select(Unit.id, Unit.code, Unit.kind, Unit.path, Unit.name).where(Unit.code.in_(batch))):
-                self._units[found.code] = UnitRef(*found)
             for code in batch:
-                self._units.setdefault(code, None)
+                self._units[code] = []
+            for found in db.session.execute(select(*_UNIT_REF_COLUMNS).where(Unit.code.in_(batch)).order_by(Unit.id)):
+                self._units[found.code].append(UnitRef(*found))
 
     def load_teams(self, unit_ids: Iterable[int]) -> None:
         missing = [uid for uid in set(unit_ids) if uid not in self._village_teams]
@@ -300,13 +325,29 @@ class ImportRun:
 
     # ------------------------------------------------------------------ units and teams
 
-    def unit(self, code: str) -> UnitRef | None:
+    def units_with_code(self, code: str) -> list[UnitRef]:
+        """Every unit with this code, old and current."""
         if code not in self._units:
             self.load_units([code])
         return self._units[code]
 
+    def unit(self, code: str, day: dt.date | None = None) -> UnitRef | None:
+        """The unit with this code on ``day`` (default today); when none is valid that day, the latest one
+        (the same choice as ``Unit.code_order``)."""
+        units = self.units_with_code(code)
+        if not units:
+            return None
+        day = day or self.today
+        return min(units, key=lambda u: (not u.valid_on(day), u.valid_to is not None, -(u.valid_to or dt.date.min).toordinal(), -u.id))
+
     def remember_unit(self, unit: Unit) -> None:
-        self._units[unit.code] = UnitRef(unit.id, unit.code, unit.kind, unit.path, unit.name)
+        refs = [r for r in self.units_with_code(unit.code) if r.id != unit.id]
+        refs.append(UnitRef(unit.id, unit.code, unit.kind, unit.path, unit.name, unit.valid_from, unit.valid_to))
+        self._units[unit.code] = refs
+
+    def forget_units(self) -> None:
+        """Paths or validity changed (a unit moved or ended): look units up again."""
+        self._units.clear()
 
     def resolve_unit(self, c: Cells, key: str, missing: str | None = None) -> UnitRef | None:
         code = c.text(key, missing, max_len=32)
@@ -314,6 +355,9 @@ class ImportRun:
             return None
         code = code.upper()
         ref = self.unit(code)
+        if ref is None and code.isdigit():
+            # a number that lost its leading zeros in Excel: a commune's 5 digits, else a district's 3 or a province's 2
+            ref = next((r for d in (5, 3, 2) if len(code) < d and (r := self.unit(code.zfill(d))) is not None), None)
         if ref is None:
             c.fail(key, f"không có đơn vị mã «{code}»")
         elif not self.in_scope(ref.path):
@@ -343,7 +387,7 @@ class ImportRun:
             team = teams[0] if teams else None
         if team is None:
             full = nfc(name) or roster.default_team_name(village.name)
-            team = TeamRecord(name=full, search_key=fold(full), unit_id=village.id, implicit=True)
+            team = TeamRecord(name=full, search_key=fold(full), sort_key=team_sort_key(full), unit_id=village.id, implicit=True)
             teams.append(team)
             self.add(team)
             self.result.count("team").created += 1
@@ -351,6 +395,16 @@ class ImportRun:
             self.result.count("team").unchanged += 1
         self._teams[key] = team
         return team
+
+    def needs_confirmation(self, c: Cells, record: str, key: str, before: Any, after: Any) -> bool:
+        """A change that rewrites what an existing record was: listed in the result, and applied (``True``) only
+        when the officer confirmed the changes of this import; otherwise it is an error of the row."""
+        before, after = _shown(before), _shown(after)
+        self.result.changes_to_confirm.append(Change(c.row.number, record, self.headers.get(key, key), before, after))
+        if self.result.confirmed:
+            return True
+        c.fail(key, f"sẽ đổi «{before}» thành «{after}»: thay đổi này cần được xác nhận (nếu đúng, nhập lại và xác nhận các thay đổi)")
+        return False
 
     def column_for(self, attr: str | None) -> str:
         key = _FIELD_COLUMNS.get(attr or "", attr or "")
@@ -508,6 +562,7 @@ def run_import(
     scope: Unit | None = None,
     dry_run: bool = False,
     on_progress: Callable[[int, int | None], None] | None = None,
+    confirm_changes: bool = False,
 ) -> ImportResult:
     """Validate the whole file and, unless ``dry_run`` or any row is bad, apply it (flushed, not committed).
 
@@ -515,10 +570,12 @@ def run_import(
     everywhere (system administrator, command line). The rows are handled in chunks of :data:`CHUNK`: what a
     chunk refers to is looked up first, then its rows are checked and applied in order, then what they created
     or changed is written; ``on_progress(rows done, rows in the file or None)`` is called after each chunk.
+    Changes to existing records that rewrite what they were (a unit renamed, moved, ended) are listed in
+    ``result.changes_to_confirm``; unless ``confirm_changes``, each is also a row error, so nothing is written.
     Raises only on unexpected database errors, after undoing its own work; the caller commits or rolls back.
     """
     spec = KINDS[kind]
-    result = ImportResult(kind=kind, dry_run=dry_run)
+    result = ImportResult(kind=kind, dry_run=dry_run, confirmed=confirm_changes)
     size: list[int | None] = [None]
     savepoint = db.session.begin_nested()
     try:

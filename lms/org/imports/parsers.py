@@ -24,15 +24,31 @@ def _words(mapping: dict[Any, Iterable[str]]) -> dict[str, Any]:
     return out
 
 
-_UNIT_KINDS = _words(
+#: The official types of unit, as the state's lists word them, by level (the first of each level is its plain word).
+UNIT_TYPES: dict[UnitKind, tuple[str, ...]] = {
+    UnitKind.PROVINCE: ("tỉnh", "thành phố trung ương"),
+    UnitKind.DISTRICT: ("huyện", "quận", "thị xã", "thành phố thuộc tỉnh", "thành phố thuộc thành phố trung ương"),
+    UnitKind.COMMUNE: ("xã", "phường", "thị trấn", "đặc khu"),
+    UnitKind.VILLAGE: (
+        "thôn", "ấp", "bản", "buôn", "làng", "xóm", "sóc", "khóm", "khu phố", "khu vực", "tổ dân phố", "tổ", "khu", "phum",
+        "plei", "bon", "đội",
+    ),
+}
+#: Other spellings of a type (the official list's long forms, abbreviations) → the type.
+_TYPE_SPELLINGS = {
+    "thành phố trực thuộc trung ương": "thành phố trung ương", "tp trực thuộc trung ương": "thành phố trung ương",
+    "thành phố thuộc trung ương": "thành phố trung ương", "tp trung ương": "thành phố trung ương",
+    "tp thuộc tỉnh": "thành phố thuộc tỉnh", "tx": "thị xã", "tt": "thị trấn", "tdp": "tổ dân phố", "kp": "khu phố",
+}
+_UNIT_TYPES = _words({(kind, t): (t,) for kind, types in UNIT_TYPES.items() for t in types})
+_UNIT_TYPES.update({fold_key(k): next((kind, t) for kind, types in UNIT_TYPES.items() for t in types if t == v) for k, v in _TYPE_SPELLINGS.items()})
+#: Words that name a level only (the unit's own type is then read from its name, "Phường Cái Khế").
+_UNIT_LEVELS = _words(
     {
-        UnitKind.PROVINCE: ("tỉnh", "cấp tỉnh", "tỉnh / thành phố", "thành phố trực thuộc trung ương", "province", UnitKind.PROVINCE.title),
-        UnitKind.DISTRICT: ("huyện", "cấp huyện", "quận", "thị xã", "thành phố thuộc tỉnh", "district", UnitKind.DISTRICT.title),
-        UnitKind.COMMUNE: ("xã", "cấp xã", "phường", "thị trấn", "đặc khu", "commune", UnitKind.COMMUNE.title),
-        UnitKind.VILLAGE: (
-            "thôn", "ấp", "bản", "buôn", "làng", "xóm", "sóc", "khóm", "khu phố", "khu vực", "tổ dân phố",
-            "cấp thôn", "village", UnitKind.VILLAGE.title,
-        ),
+        UnitKind.PROVINCE: ("cấp tỉnh", "tỉnh / thành phố", "province", UnitKind.PROVINCE.title),
+        UnitKind.DISTRICT: ("cấp huyện", "district", UnitKind.DISTRICT.title),
+        UnitKind.COMMUNE: ("cấp xã", "commune", UnitKind.COMMUNE.title),
+        UnitKind.VILLAGE: ("cấp thôn", "village", UnitKind.VILLAGE.title),
     }
 )
 _TRAINER_LEVELS = _words(
@@ -77,12 +93,47 @@ def cell_text(value: Any) -> str:
     return nfc(str(value)) or ""
 
 
-def parse_unit_kind(value: Any) -> UnitKind:
+def type_in_name(kind: UnitKind, name: str | None) -> str | None:
+    """The official type a unit's name starts with ("Phường Cái Khế" → "phường"), among the types of ``kind``."""
+    folded = fold(name)
+    for t in sorted(UNIT_TYPES[kind], key=len, reverse=True):
+        if folded == fold(t) or folded.startswith(fold(t) + " "):
+            return t
+    return None
+
+
+def parse_unit_type(value: Any, name: str | None = None) -> tuple[UnitKind, str | None]:
+    """``Cấp``: the level and the unit's own type. An official type word ("thành phố trung ương", "phường", "ấp")
+    gives both; a level word ("cấp xã", "Xã / phường / thị trấn") gives the level, and the type is read from the name."""
     text = cell_text(value)
-    kind = _UNIT_KINDS.get(fold_key(text))
+    key = fold_key(text)
+    if key in _UNIT_TYPES:
+        return _UNIT_TYPES[key]
+    kind = _UNIT_LEVELS.get(key)
     if kind is None:
-        raise ValueError(f"không hiểu cấp «{text}» (dùng tỉnh / huyện / xã / thôn)")
-    return kind
+        words = ", ".join(t for types in UNIT_TYPES.values() for t in types[:4])
+        raise ValueError(f"không hiểu cấp «{text}» (dùng tên loại đơn vị: {words}, …)")
+    return kind, type_in_name(kind, name)
+
+
+def parse_unit_kind(value: Any) -> UnitKind:
+    return parse_unit_type(value)[0]
+
+
+#: How many digits the state's code of a unit of each level has.
+OFFICIAL_CODE_DIGITS = {UnitKind.PROVINCE: 2, UnitKind.DISTRICT: 3, UnitKind.COMMUNE: 5}
+
+
+def official_code(value: Any, kind: UnitKind | None) -> str | None:
+    """A unit code as the state writes it: text, upper-case; a number that lost its leading zeros in Excel
+    (``4`` for commune ``00004``, ``4.0`` for Cao Bằng ``04``) is padded to the digits of ``kind``'s level."""
+    text = cell_text(value).upper() if value is not None else ""
+    if not text:
+        return None
+    digits = OFFICIAL_CODE_DIGITS.get(kind) if kind is not None else None
+    if digits and text.isdigit() and len(text) < digits:
+        text = text.zfill(digits)
+    return text
 
 
 def parse_trainer_level(value: Any) -> TrainerLevel:

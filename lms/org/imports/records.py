@@ -38,7 +38,10 @@ class Record:
 
 class PersonRecord(Record):
     model = Person
-    fields = ("full_name", "search_key", "gender", "birth_year", "birth_date", "ethnicity", "is_minority", "phone", "email", "unit_id")
+    #: ``sort_key`` is set by ``set_name`` (``Person.set_name``): the bulk insert skips the ORM events that keep it
+    fields = (
+        "full_name", "search_key", "sort_key", "gender", "birth_year", "birth_date", "ethnicity", "is_minority", "phone", "email", "unit_id",
+    )
     __slots__ = (*fields, "unit_path", "memberships")
     set_name = Person.set_name
     set_ethnicity = Person.set_ethnicity
@@ -46,7 +49,8 @@ class PersonRecord(Record):
 
 class TeamRecord(Record):
     model = Team
-    fields = ("name", "search_key", "unit_id", "established_on", "dissolved_on", "implicit")
+    #: ``sort_key``: ``collation.team_sort_key(name)``, set by whoever names the record (no ORM event runs)
+    fields = ("name", "search_key", "sort_key", "unit_id", "established_on", "dissolved_on", "implicit")
     __slots__ = fields
 
 

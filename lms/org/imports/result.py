@@ -28,6 +28,21 @@ class Counts:
     unchanged: int = 0
 
 
+@dataclass(frozen=True)
+class Change:
+    """A change to an existing record that an import applies only when the officer confirms it (a unit renamed,
+    moved, ended, retyped): shown field by field in the dry run."""
+
+    row: int
+    record: str  # "Phường Cái Khế (31120)"
+    field: str  # the column's header
+    before: str
+    after: str
+
+    def __str__(self) -> str:
+        return f"Dòng {self.row}: {self.record} — {self.field}: «{self.before}» → «{self.after}»"
+
+
 @dataclass
 class ImportResult:
     kind: str
@@ -39,6 +54,10 @@ class ImportResult:
     #: When ``errors`` holds only the first ones (a result read back with :meth:`from_data`): how many there were.
     error_total: int | None = None
     bad_row_total: int | None = None
+    #: Changes to existing records that need the officer's confirmation (``confirm_changes``).
+    changes_to_confirm: list[Change] = field(default_factory=list)
+    #: Whether the officer confirmed them; unconfirmed, each is also an error and nothing is written.
+    confirmed: bool = False
 
     @property
     def ok(self) -> bool:
@@ -59,6 +78,8 @@ class ImportResult:
             "counts": {k: [c.created, c.updated, c.unchanged] for k, c in self.counts.items()},
             "errors": [[e.row, e.column, e.message] for e in self.errors[:max_errors]],
             "error_total": self.error_count, "bad_row_total": self.bad_rows,
+            "changes": [[c.row, c.record, c.field, c.before, c.after] for c in self.changes_to_confirm[:max_errors]],
+            "confirmed": self.confirmed,
         }
 
     @classmethod
@@ -67,6 +88,7 @@ class ImportResult:
             kind=data["kind"], dry_run=data["dry_run"], rows=data["rows"], file_error=data["file_error"],
             counts={k: Counts(*v) for k, v in data["counts"].items()}, errors=[RowError(*e) for e in data["errors"]],
             error_total=data["error_total"], bad_row_total=data["bad_row_total"],
+            changes_to_confirm=[Change(*c) for c in data.get("changes", ())], confirmed=bool(data.get("confirmed")),
         )
 
     @property

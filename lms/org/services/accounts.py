@@ -238,7 +238,7 @@ def _commune_mediators(commune: Unit, by: User | None):
             MediatorMembership.active_clause(day),
             ~exists().where(User.person_id == Person.id),
         )
-        .order_by(Unit.name, Person.search_key, Person.id, MediatorMembership.recognized_on.desc())
+        .order_by(Unit.sort_key, Unit.id, Person.sort_key, Person.id, MediatorMembership.recognized_on.desc())
     )
     if by is not None:
         stmt = scoped(stmt, MediatorMembership, by)
@@ -294,7 +294,7 @@ def login_sheet_rows(commune: Unit, by: User | None = None) -> list[User]:
         .join(Unit, Unit.id == User.unit_id)
         .outerjoin(Person, Person.id == User.person_id)
         .where(User.scope_clause(commune.path), User.initial_password.is_not(None), User.is_active.is_(True))
-        .order_by(Unit.depth, Unit.name, Person.search_key, User.username)
+        .order_by(Unit.depth, Unit.sort_key, Unit.id, Person.sort_key, User.username)
     )
     if by is not None:
         stmt = scoped(stmt, User, by).where(User.role.in_(MANAGEABLE[by.role]), User.id != by.id)
@@ -330,4 +330,5 @@ def accounts_query(
         stmt = stmt.where(User.is_active.is_(False))
     if must_change:
         stmt = stmt.where(User.must_change_password.is_(True))
-    return stmt.order_by(Unit.path, func.coalesce(Person.search_key, func.lower(User.full_name), User.username), User.id)
+    # accounts of no person (staff) first, then people in Vietnamese order
+    return stmt.order_by(Unit.path, Person.sort_key.is_not(None), Person.sort_key, func.lower(User.full_name), User.username, User.id)

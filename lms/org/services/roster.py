@@ -31,8 +31,24 @@ from ..models import (
 # --------------------------------------------------------------------------- units
 
 
-def unit_by_code(code: str) -> Unit | None:
-    return db.session.scalar(select(Unit).where(Unit.code == code))
+def unit_by_code(code: str, day: dt.date | None = None) -> Unit | None:
+    """The unit with this code on ``day`` (default today), else the latest one with it (codes are reused)."""
+    return db.session.scalar(select(Unit).where(Unit.code == code).order_by(*Unit.code_order(day)).limit(1))
+
+
+def code_clash(code: str, valid_from: dt.date | None, valid_to: dt.date | None, exclude_id: int | None = None) -> Unit | None:
+    """Another unit with ``code`` whose validity overlaps [valid_from, valid_to]: two units may share a code
+    only one after the other."""
+    for other in db.session.scalars(select(Unit).where(Unit.code == code)):
+        if other.id != exclude_id and other.overlaps(valid_from, valid_to):
+            return other
+    return None
+
+
+def _clash_message(code: str, other: Unit) -> str:
+    start = fmt.date(other.valid_from) if other.valid_from else "…"
+    end = fmt.date(other.valid_to) if other.valid_to else "nay"
+    return f"Mã đơn vị «{code}» đã là mã của {other.name} ({start} – {end}); một mã chỉ dùng lại được khi đơn vị cũ đã hết hiệu lực."
 
 
 def check_parent(kind: UnitKind, parent: Unit | None) -> None:
@@ -56,6 +72,7 @@ def create_unit(
     valid_from: dt.date | None = None,
     valid_to: dt.date | None = None,
     successor: Unit | None = None,
+    unit_type: str | None = None,
 ) -> Unit:
     code = (nfc(code) or "").upper()
     name = nfc(name) or ""
@@ -63,15 +80,16 @@ def create_unit(
         raise ServiceError("Thiếu mã đơn vị.", "code")
     if not name:
         raise ServiceError("Thiếu tên đơn vị.", "name")
-    if unit_by_code(code) is not None:
-        raise ServiceError(f"Mã đơn vị «{code}» đã tồn tại.", "code")
-    check_parent(kind, parent)
     _check_validity(valid_from, valid_to)
+    if (other := code_clash(code, valid_from, valid_to)) is not None:
+        raise ServiceError(_clash_message(code, other), "code")
+    check_parent(kind, parent)
     unit = Unit(
         code=code,
         name=name,
         search_key=fold(name),
         kind=kind,
+        unit_type=nfc(unit_type),
         parent=parent,
         is_pilot=is_pilot,
         ethnic_minority_area=ethnic_minority_area,
@@ -101,10 +119,12 @@ def update_unit(unit: Unit, **fields) -> Unit:
         code = (nfc(fields["code"]) or "").upper()
         if not code:
             raise ServiceError("Thiếu mã đơn vị.", "code")
-        other = unit_by_code(code)
-        if other is not None and other.id != unit.id:
-            raise ServiceError(f"Mã đơn vị «{code}» đã tồn tại.", "code")
         fields["code"] = code
+    code = fields.get("code", unit.code)
+    if {"code", "valid_from", "valid_to"} & set(fields):
+        other = code_clash(code, fields.get("valid_from", unit.valid_from), fields.get("valid_to", unit.valid_to), unit.id)
+        if other is not None:
+            raise ServiceError(_clash_message(code, other), "code")
     if "name" in fields:
         fields["name"] = nfc(fields["name"]) or ""
         if not fields["name"]:

@@ -54,7 +54,7 @@ def _teams(commune: Unit, year: int, quarter: int) -> list[Team]:
         .join(Unit, Team.unit_id == Unit.id)
         .where(Team.scope_clause(commune.path), or_(active, has_stat))
         .options(selectinload(Team.unit))
-        .order_by(Unit.code, Team.name, Team.id)
+        .order_by(Unit.sort_key, Unit.id, Team.sort_key, Team.id)
         .limit(MAX_TEAMS)
     )
     return list(db.session.scalars(stmt))

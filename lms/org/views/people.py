@@ -93,7 +93,7 @@ def people():
         stmt = stmt.where(Person.id.in_(scoped(select(TrainerAppointment.person_id), TrainerAppointment).where(_active_appointment(today))))
     elif role == "supporter":
         stmt = stmt.where(Person.id.in_(scoped(select(LegalSupport.person_id), LegalSupport).where(_active_support(today))))
-    page = paginate(stmt.order_by(Person.search_key, Person.id))
+    page = paginate(stmt.order_by(Person.sort_key, Person.id))
     ids = [p.id for p in page.items]
     roles: dict[int, list[str]] = {i: [] for i in ids}
     if ids:
@@ -260,7 +260,7 @@ def _setup_team_picker(form, person: Person, preselect: Team | None) -> None:
                 scoped(select(Team), Team)
                 .where(Team.unit_id.in_(select(Unit.id).where(subtree(Unit.path, commune.path))), _team_active(clock.today()))
                 .options(selectinload(Team.unit))
-                .order_by(Team.name, Team.id)
+                .order_by(Team.sort_key, Team.id)
                 .limit(PICKER_LIMIT)
             )
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from ...core import audit, clock
 from ...core import format as fmt
@@ -46,6 +46,14 @@ def unit_label(u: Unit) -> str:
     return f"{u.name}{parent} ({u.code})"
 
 
+def picker_order() -> tuple:
+    """ORDER BY for a flat list of units of mixed levels: higher levels first, then grouped by parent (in the
+    parents' Vietnamese order), each group in Vietnamese order (official code, else name; ``collation``)."""
+    parent = aliased(Unit)
+    parent_key = select(parent.sort_key).where(parent.id == Unit.parent_id).correlate(Unit).scalar_subquery()
+    return (Unit.depth, parent_key, Unit.parent_id, Unit.sort_key, Unit.id)
+
+
 def setup_unit_picker(form, kinds, current: Unit | None = None, id_field: str = "unit_id", code_field: str = "unit_code") -> None:
     """Keep a select of the (current) units in scope when there are few; else a unit-code text field.
 
@@ -54,7 +62,7 @@ def setup_unit_picker(form, kinds, current: Unit | None = None, id_field: str = 
     today = clock.today()
     units = scoped_choices(
         Unit, Unit.kind.in_(list(kinds)), or_(Unit.valid_to.is_(None), Unit.valid_to >= today),
-        order_by=(Unit.path,), options=(selectinload(Unit.parent),),
+        order_by=picker_order(), options=(selectinload(Unit.parent),),
     )
     if units is not None:
         if current is not None and all(u.id != current.id for u in units):
@@ -107,9 +115,9 @@ def units():
     q = request.args.get("q", "").strip()
     stmt = scoped(select(Unit), Unit)
     if q:
-        stmt = stmt.where(Unit.search_key.contains(fold(q), autoescape=True)).order_by(Unit.depth, Unit.name)
+        stmt = stmt.where(Unit.search_key.contains(fold(q), autoescape=True)).order_by(Unit.depth, Unit.sort_key, Unit.id)
     else:
-        stmt = stmt.where(Unit.parent_id.is_(None)).order_by(Unit.name)
+        stmt = stmt.where(Unit.parent_id.is_(None)).order_by(Unit.sort_key, Unit.id)
     page = paginate(stmt)
     return render_template("org/units.html", page=page, counts=roster.unit_counts(page.items), q=q)
 
@@ -122,9 +130,9 @@ def unit(unit_id: int):
     stmt = scoped(select(Unit), Unit).where(Unit.parent_id == unit.id)
     if q:
         stmt = stmt.where(Unit.search_key.contains(fold(q), autoescape=True))
-    page = paginate(stmt.order_by(Unit.name))
+    page = paginate(stmt.order_by(Unit.sort_key, Unit.id))
     # a village or commune has a handful of teams of its own
-    teams = db.session.scalars(scoped(select(Team), Team).where(Team.unit_id == unit.id).order_by(Team.name).limit(100)).all()
+    teams = db.session.scalars(scoped(select(Team), Team).where(Team.unit_id == unit.id).order_by(Team.sort_key, Team.id).limit(100)).all()
     chain = breadcrumb(Unit, unit)
     return render_template(
         "org/unit.html",

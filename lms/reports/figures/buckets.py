@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import defaultdict
+from dataclasses import dataclass
 
 from sqlalchemy import Integer, String, and_, case, func, literal, or_, select, text, union_all
+from sqlalchemy.orm import aliased
 
 from ...core.access import subtree_range
 from ...extensions import db
@@ -25,25 +26,50 @@ def _valid_on(model, day: dt.date):
     return model.active_clause(day)
 
 
-def unit_ranges(unit: Unit, predecessors: dict[int, list[Unit]], day: dt.date) -> list[tuple[str, str]]:
-    """The unit's own path range plus those of the units merged into it before ``day`` (transitively)."""
-    out, stack, seen = [], [unit], set()
-    while stack:
-        u = stack.pop()
-        if u.id in seen:
-            continue
-        seen.add(u.id)
-        out.append(subtree_range(u.path))
-        stack.extend(p for p in predecessors.get(u.id, []) if p.valid_to is not None and p.valid_to < day)
+@dataclass(frozen=True)
+class Merge:
+    """A unit that ended with a successor: from the day after ``valid_to`` its subtree counts where the successor is."""
+
+    path: str
+    valid_to: dt.date
+    successor_path: str
+
+
+def _within(path: str, ranges: list[tuple[str, str]]) -> bool:
+    return any(lo <= path < hi for lo, hi in ranges)
+
+
+def unit_ranges(unit: Unit, merges: list[Merge], day: dt.date) -> list[tuple[str, str]]:
+    """The path ranges that count in ``unit`` on ``day``: its own subtree, plus the subtree of every unit that ended
+    before ``day`` with its successor in those ranges (transitively: a commune merged into it, a village that moved
+    to one of its communes), minus the subtree of every such unit inside them whose successor lies outside (a
+    village of a merged commune that went to another commune: a split). Before a merge, nothing moves, so figures
+    for a past day never change when the tree is reorganized later."""
+    done = [m for m in merges if m.valid_to < day]
+    out = [subtree_range(unit.path)]
+    added: set[str] = set()
+    grew = True
+    while grew:
+        grew = False
+        for m in done:
+            if m.path not in added and _within(m.successor_path, out) and not _within(m.path, out):
+                out.append(subtree_range(m.path))
+                added.add(m.path)
+                grew = True
+    for m in done:
+        if _within(m.path, out) and not _within(m.successor_path, out):
+            lo, hi = subtree_range(m.path)
+            out = [piece for a, b in out for piece in (_minus(a, b, [(lo, hi)]) if a <= lo and hi <= b else [(a, b)])]
     return out
 
 
-def merged_predecessors() -> dict[int, list[Unit]]:
-    """Per unit id, the units merged into it (whose ``successor`` it is), whatever the date; :func:`unit_ranges` picks by date."""
-    merged: dict[int, list[Unit]] = defaultdict(list)
-    for u in db.session.scalars(select(Unit).where(Unit.successor_id.is_not(None))):
-        merged[u.successor_id].append(u)
-    return merged
+def merged_predecessors() -> list[Merge]:
+    """Every unit that ended with a successor (whatever the date; :func:`unit_ranges` picks by date), in one query."""
+    successor = aliased(Unit)
+    rows = db.session.execute(
+        select(Unit.path, Unit.valid_to, successor.path).join(successor, successor.id == Unit.successor_id).where(Unit.valid_to.is_not(None))
+    )
+    return [Merge(path, valid_to, successor_path) for path, valid_to, successor_path in rows]
 
 
 def _minus(lo: str, hi: str, covered: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -41,7 +41,7 @@ def coverage(unit: Unit, day: dt.date | None = None, year: int | None = None, pl
     level_units = districts + ([unit] if unit.kind == UnitKind.PROVINCE else [])
     level_teams, level_trainers = level_counts(level_units, predecessors, day)
     year_end = dt.date(year, 12, 31)
-    communes = units_of_kind(UnitKind.COMMUNE, ranges[unit.id], year_end)
+    communes = units_of_kind(UnitKind.COMMUNE, ranges[unit.id], min(year_end, day))  # the tree as it was on D
 
     def figures_for(u: Unit) -> dict[str, Figure]:
         bid, r = u.id, ranges[u.id]

@@ -1,0 +1,142 @@
+"""The state's official list of administrative units, and the history of the July 2025 reform.
+
+``load_official``: the provinces and communes of the official list (the pinned ``vietnam-provinces`` package:
+34 provinces, 3,321 communes, data of 18 October 2025), with the state's codes and types. What is missing is
+created (communes valid from 1 July 2025, the day the two-level system began); what differs from the
+official list is shown, never overwritten.
+
+``load_history``: the old units of a province merged on 1 July 2025 (shipped for Cần Thơ, which absorbed Hậu Giang
+and Sóc Trăng: ``lms/org/data/reform_2025_can_tho.csv``), loaded through the units import, so it follows the
+import's rules (codes by day, successors, confirmation of changes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ...core.errors import ServiceError
+from ...core.text import fold
+from ...extensions import db
+from ..models import Unit, UnitKind
+from . import roster
+
+#: The day the two-level local government began (Luật Tổ chức chính quyền địa phương 2025).
+REFORM_DAY = dt.date(2025, 7, 1)
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+#: Province code → the shipped history of its reform.
+HISTORY_FILES = {"92": DATA_DIR / "reform_2025_can_tho.csv"}
+
+
+@dataclass(frozen=True)
+class OfficialUnit:
+    code: str
+    name: str
+    kind: UnitKind
+    unit_type: str
+    parent_code: str | None
+
+
+@dataclass(frozen=True)
+class Difference:
+    code: str
+    field: str
+    ours: str
+    official: str
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.field} «{self.ours}» — danh mục: «{self.official}»"
+
+
+@dataclass
+class OfficialReport:
+    created: list[OfficialUnit] = field(default_factory=list)
+    unchanged: int = 0
+    differences: list[Difference] = field(default_factory=list)
+    data_version: str = ""
+
+
+def official_code_arg(value: str | None) -> str | None:
+    """A province code as typed (``92``, ``4`` for Cao Bằng ``04``), or ``None``."""
+    value = (value or "").strip()
+    return value.zfill(2) if value.isdigit() else (value or None)
+
+
+def official_units(province_code: str | None = None) -> list[OfficialUnit]:
+    """The official list (provinces, then each province's communes in the list's order), or one province's."""
+    import vietnam_provinces
+
+    data = json.loads(Path(vietnam_provinces.NESTED_DIVISIONS_JSON_PATH).read_text(encoding="utf-8"))
+    out: list[OfficialUnit] = []
+    for p in data:
+        code = f"{p['code']:02d}"
+        if province_code and code != province_code:
+            continue
+        out.append(OfficialUnit(code, _with_type(p["name"], p["division_type"]), UnitKind.PROVINCE, p["division_type"], None))
+        out.extend(OfficialUnit(f"{w['code']:05d}", w["name"], UnitKind.COMMUNE, w["division_type"], code) for w in p["wards"])
+    if province_code and not out:
+        raise ServiceError(f"Danh mục không có tỉnh / thành phố mã «{province_code}».", "province")
+    return out
+
+
+def _with_type(name: str, division_type: str) -> str:
+    """The list names provinces "Cao Bằng" but cities "Thành phố Hà Nội": every name starts with its type."""
+    if fold(name).startswith(("tinh ", "thanh pho ")):
+        return name
+    return ("Tỉnh " if division_type == "tỉnh" else "Thành phố ") + name
+
+
+def data_version() -> str:
+    import vietnam_provinces
+
+    return str(vietnam_provinces.__data_version__)
+
+
+def load_official(province_code: str | None = None) -> OfficialReport:
+    """Create the official units that are missing; list where ours differ (name, type, parent). Flushes, does not commit."""
+    report = OfficialReport(data_version=data_version())
+    wanted = official_units(province_code)
+    existing: dict[str, Unit] = {}
+    for unit in db.session.scalars(select(Unit).where(Unit.code.in_({u.code for u in wanted})).order_by(*Unit.code_order(REFORM_DAY))):
+        if unit.overlaps(REFORM_DAY, None):  # not an old unit that ended before the reform and left its code
+            existing.setdefault(unit.code, unit)
+    for official in wanted:
+        ours = existing.get(official.code)
+        if ours is not None and ours.kind != official.kind:
+            report.differences.append(Difference(official.code, "Cấp", ours.kind.title, official.kind.title))
+            continue
+        if ours is None:
+            parent = existing.get(official.parent_code) if official.parent_code else None
+            if official.parent_code and parent is None:
+                continue  # its province differs from the list: shown on the province's line
+            unit = roster.create_unit(
+                code=official.code, name=official.name, kind=official.kind, parent=parent, unit_type=official.unit_type,
+                valid_from=REFORM_DAY if official.kind == UnitKind.COMMUNE else None,
+            )
+            existing[official.code] = unit
+            report.created.append(official)
+            continue
+        diffs = [
+            ("Tên", ours.name, official.name),
+            ("Loại", ours.unit_type or "", official.unit_type),
+            ("Cấp trên", ours.parent.code if ours.parent else "", official.parent_code or ""),
+        ]
+        found = [Difference(official.code, f, a, b) for f, a, b in diffs if a != b]
+        report.differences.extend(found)
+        report.unchanged += not found
+    return report
+
+
+def load_history(province_code: str, confirm_changes: bool = False, dry_run: bool = False):
+    """Load the shipped history of ``province_code``'s reform through the units import (an ``ImportResult``)."""
+    from ..imports.engine import run_import
+
+    path = HISTORY_FILES.get(province_code)
+    if path is None:
+        raise ServiceError(f"Chưa có lịch sử sắp xếp đơn vị của tỉnh mã «{province_code}» (có: {', '.join(HISTORY_FILES)}).", "province")
+    with path.open("rb") as stream:
+        return run_import("units", stream, path.name, None, dry_run=dry_run, confirm_changes=confirm_changes)

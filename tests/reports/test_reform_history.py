@@ -1,0 +1,68 @@
+"""Figures on the tree as it was that day: importing the July 2025 reform later (merges, a split commune whose
+villages go to different successors, codes reused) changes no figure for a day before it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from lms.org import imports
+from lms.reports.figures import coverage
+from tests.fixtures.imports import build_file
+
+BEFORE, AFTER = dt.date(2025, 5, 31), dt.date(2025, 12, 31)
+
+
+def U(code, name, kind, parent, **extra):
+    return {"Mã": code, "Tên": name, "Cấp": kind, "Mã cấp trên": parent, **extra}
+
+
+REFORM = [
+    U("916", "Quận Ninh Kiều", "quận", None, **{"Hiệu lực đến": "30/06/2025"}),
+    # An Hòa is split: Khu vực 1 goes with it into the new Phường Cái Khế (which reuses Thới Bình's code 31120),
+    # Khu vực 2 goes to Xã Thạnh Phú
+    U("31117", "Phường An Hòa", "phường", None, **{"Hiệu lực đến": "30/06/2025", "Mã đơn vị kế thừa": "31120"}),
+    U("31117-02", "Khu vực 2", "khu vực", None, **{"Hiệu lực đến": "30/06/2025", "Mã đơn vị kế thừa": "31117-02"}),
+    U("31120", "Phường Thới Bình", "phường", None, **{"Hiệu lực đến": "30/06/2025", "Mã đơn vị kế thừa": "31120"}),
+    U("31120", "Phường Cái Khế", "phường", "92", **{"Hiệu lực từ": "01/07/2025"}),
+    U("31117-02", "Khu vực 2", "khu vực", "31150", **{"Hiệu lực từ": "01/07/2025"}),
+]
+
+
+def figures(unit, day):
+    cov = coverage(unit, day)
+    return {
+        (uf.unit.code, uf.unit.name, code): (f.numerator, f.denominator)
+        for uf in [cov.root, *cov.children] for code, f in uf.figures.items()
+    }
+
+
+def test_a_later_reform_changes_no_figure_of_an_earlier_day(db, tree, make_mediator, make_certificate, freeze):
+    freeze("2026-03-01")
+    people = {}
+    for team, n in ((tree.T1, 3), (tree.T2, 4), (tree.T3, 2), (tree.T4, 3)):
+        for k in range(n):
+            m = make_mediator(team, recognized_on=dt.date(2024, 9, 1))
+            people.setdefault(team.name, []).append(m.person)
+            if k % 2 == 0:
+                make_certificate(m.person, issued_on=dt.date(2025, 2, 1))
+    db.session.commit()
+    past = {day: {u.code: figures(u, day) for u in (tree.P, tree.D, tree.C1, tree.C2, tree.C3)} for day in (BEFORE, dt.date(2025, 6, 30))}
+
+    result = imports.run_import("units", io.BytesIO(build_file(REFORM)), "caicach.xlsx", tree.P, confirm_changes=True)
+    assert result.ok, result.errors
+    db.session.commit()
+
+    for day, expected in past.items():
+        for u in (tree.P, tree.D, tree.C1, tree.C2, tree.C3):
+            assert figures(u, day) == expected[u.code], (day, u.code)
+
+    # after the reform: the new communes, each with what went to it
+    after = coverage(tree.P, AFTER)
+    children = {uf.unit.name: uf.figures for uf in after.children}
+    assert set(children) == {"Phường Cái Khế", "Xã Thạnh Phú"}  # the ended district is no child of a later day
+    # Cái Khế: Khu vực 1 of An Hòa (3 mediators) and Thới Bình (2); Thạnh Phú: its own 3 and Khu vực 2 (4)
+    assert (children["Phường Cái Khế"]["E1"].numerator, children["Phường Cái Khế"]["E1"].denominator) == (2 + 1, 5)
+    assert (children["Xã Thạnh Phú"]["E1"].numerator, children["Xã Thạnh Phú"]["E1"].denominator) == (2 + 2, 7)
+    assert after.root.figures["E1"].denominator == 12  # nobody lost, nobody counted twice
+    assert (after.root.figures["D"].denominator, children["Xã Thạnh Phú"]["D"].denominator) == (4, 2)
