@@ -340,7 +340,8 @@ class ImportRun:
         day = day or self.today
         return min(units, key=lambda u: (not u.valid_on(day), u.valid_to is not None, -(u.valid_to or dt.date.min).toordinal(), -u.id))
 
-    def remember_unit(self, unit: Unit) -> None:
+    def remember_unit(self, unit: Unit | UnitRef) -> None:
+        """Look ``unit`` up as it is now (created, or its name or validity changed in this file)."""
         refs = [r for r in self.units_with_code(unit.code) if r.id != unit.id]
         refs.append(UnitRef(unit.id, unit.code, unit.kind, unit.path, unit.name, unit.valid_from, unit.valid_to))
         self._units[unit.code] = refs

@@ -15,6 +15,7 @@ changes of the import (listed field by field in the dry run), else reported as e
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -189,9 +190,7 @@ class _Units(ImportRun):
 
     def _pending(self, ref: UnitRef, name, valid_from, valid_to) -> None:
         self.pending_ids.add(ref.id)
-        refs = [r for r in self.units_with_code(ref.code) if r.id != ref.id]
-        refs.append(UnitRef(ref.id, ref.code, ref.kind, ref.path, name or ref.name, valid_from or ref.valid_from, valid_to or ref.valid_to))
-        self._units[ref.code] = refs
+        self.remember_unit(dataclasses.replace(ref, name=name or ref.name, valid_from=valid_from or ref.valid_from, valid_to=valid_to or ref.valid_to))
 
     def _confirmed(self, c: Cells, ref: UnitRef, name, unit_type, valid_from, valid_to, parent: UnitRef | None) -> bool:
         """Every change that rewrites what the unit was (name, type, parent, validity) is listed; all of them
