@@ -94,14 +94,32 @@ def run_migrations_online():
     with connectable.connect() as connection:
         # migrations change tables under the data-generation hook (lms/core/cache.py), maybe before its table exists
         connection.execution_options(lms_generation_off=True)
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch migration copies a table, drops the old one and renames the copy: with foreign keys on,
+            # the drop fails on a database whose rows refer to that table. The pragma is a no-op inside a
+            # transaction, so it is set before the migrations' transactions begin; the references are checked
+            # once they have run, and the setting every connection has (lms/__init__.py) restored.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"migrations left rows referring to missing rows: {broken[:10]}")
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 if context.is_offline_mode():

@@ -106,3 +106,40 @@ def test_file_names_list_the_chain_in_order():
     files = sorted(p.name for p in (Path(MIGRATIONS_DIR) / "versions").glob("*.py"))
     assert all(re.fullmatch(r"\d{8}_\d{4}_[0-9a-f]{12}_[a-z0-9_]+\.py", name) for name in files), files
     assert [name.split("_")[2] for name in files] == chain
+
+
+def test_upgrade_keeps_rows_on_a_populated_sqlite_database(tmp_path):
+    """A batch migration (a table copied, the old one dropped) on SQLite with rows that refer to that table.
+
+    ``a8d4e2c6b1f9`` copies ``unit`` (its unique code constraint dropped); people and teams refer to it.
+    With foreign keys on during the copy, the drop of the old table fails ("FOREIGN KEY constraint
+    failed"): migrations/env.py turns them off around the migrations and checks the references after.
+    """
+    app = make_app(f"sqlite:///{tmp_path / 'populated.sqlite3'}")
+    with app.app_context():
+        try:
+            upgrade(revision="f1a2c3d4e5b6")
+            with db.engine.begin() as conn:
+                conn.execute(text(
+                    "INSERT INTO unit (id, code, name, kind, parent_id, path, depth, search_key, sort_key, is_pilot,"
+                    " ethnic_minority_area, created_at, updated_at) VALUES"
+                    " (1, '92', 'Thành phố Cần Thơ', 'province', NULL, '0001/', 0, 'thanh pho can tho', X'01', 0, 0,"
+                    "  '2025-01-01', '2025-01-01'),"
+                    " (2, '31120', 'Phường An Hòa', 'commune', 1, '0001/0002/', 1, 'phuong an hoa', X'02', 0, 0,"
+                    "  '2025-01-01', '2025-01-01')"))
+                conn.execute(text(
+                    "INSERT INTO person (id, full_name, search_key, sort_key, is_minority, unit_id, created_at, updated_at)"
+                    " VALUES (1, 'Đặng Thị Ánh', 'dang thi anh', X'03', 0, 2, '2025-01-01', '2025-01-01')"))
+
+            upgrade()
+
+            with db.engine.connect() as conn:
+                assert conn.execute(text("SELECT id, code, name, unit_type FROM unit ORDER BY id")).all() == [
+                    (1, "92", "Thành phố Cần Thơ", None), (2, "31120", "Phường An Hòa", None)]
+                assert conn.execute(text("SELECT full_name, unit_id FROM person")).all() == [("Đặng Thị Ánh", 2)]
+                assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
+                # connections keep foreign keys on after the migrations
+                assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        finally:
+            db.session.remove()
+            db.engine.dispose()
