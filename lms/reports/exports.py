@@ -21,7 +21,7 @@ from flask_login import current_user
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from ..core.access import get_scoped_or_404, roles_required, scoped
@@ -32,7 +32,18 @@ from ..deadlines.services import DeadlineStatus, status_expr
 from ..extensions import db
 from ..org.models import MediatorMembership, Person, Team, Unit, UnitKind
 from .api import BadParameter, find_unit, parse_day, parse_year
-from .figures import CODES, STATUS_TITLES, Coverage, Figure, coverage, figure_item, figure_title, merged_predecessors, unit_ranges
+from .figures import (
+    CODES,
+    STATUS_TITLES,
+    Coverage,
+    Figure,
+    coverage,
+    figure_item,
+    figure_title,
+    in_ranges,
+    merged_predecessors,
+    unit_ranges,
+)
 from .views import bp
 from .worklists import EXPORT_BUILDERS, WorkList
 
@@ -204,7 +215,7 @@ def e3_rows(unit: Unit, day: dt.date, statuses: Sequence[str] = E3_STATUSES) -> 
         .outerjoin(parent, parent.id == home.parent_id)
         .where(m.active_clause(day), status.in_(statuses),
                # the unit's subtree and those of the units merged into it (as the figures count them)
-               or_(*[and_(home.path >= lo, home.path < hi) for lo, hi in unit_ranges(unit, merged_predecessors(), day)]))
+               in_ranges(home.path, unit_ranges(unit, merged_predecessors(), day)))
         .order_by(m.deadline, Person.sort_key, m.id)
     )
     stmt = scoped(stmt, MediatorMembership)

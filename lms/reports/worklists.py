@@ -39,6 +39,7 @@ from .figures import (
     appointment_active,
     certified,
     composition,
+    in_ranges,
     level_counts,
     merged_predecessors,
     people_figures,
@@ -63,10 +64,6 @@ class WorkList:
     rows: Iterator[Sequence[Any]]
     widths: Sequence[int] = ()
     date_columns: Sequence[int] = ()
-
-
-def _in_ranges(column, ranges: list[tuple[str, str]]):
-    return or_(*[and_(column >= lo, column < hi) for lo, hi in ranges])
 
 
 def _percent(num: int, den: int) -> float | None:
@@ -169,7 +166,7 @@ class TeamsFailing(Listing):
 
     def statement(self):
         village, parent = aliased(Unit), aliased(Unit)
-        comp = composition(self.day, teams=select(Team.id).join(village, village.id == Team.unit_id).where(_in_ranges(village.path, self.ranges)))
+        comp = composition(self.day, teams=select(Team.id).join(village, village.id == Team.unit_id).where(in_ranges(village.path, self.ranges)))
         minority_required = or_(village.ethnic_minority_area.is_(True), and_(village.kind == UnitKind.VILLAGE, parent.ethnic_minority_area.is_(True)))
         n, women, minority = (func.coalesce(c, 0) for c in (comp.c.n, comp.c.women, comp.c.minority))
         meets = and_(n >= 3, women >= 1, or_(~minority_required, minority >= 1))
@@ -180,7 +177,7 @@ class TeamsFailing(Listing):
             .join(village, village.id == Team.unit_id)
             .outerjoin(parent, parent.id == village.parent_id)
             .outerjoin(comp, comp.c.team_id == Team.id)
-            .where(team_active(self.day), _in_ranges(village.path, self.ranges), ~meets)
+            .where(team_active(self.day), in_ranges(village.path, self.ranges), ~meets)
             .order_by(parent.sort_key, parent.id, village.sort_key, village.id, Team.sort_key, Team.id)
         )
         return scoped(stmt, Team)
@@ -268,7 +265,7 @@ class TrainersUntrained(Listing):
             .select_from(a)
             .join(Person, Person.id == a.person_id)
             .join(appointed, appointed.id == a.unit_id)
-            .where(appointment_active(self.day), _in_ranges(appointed.path, self.ranges), ~certified(Person.id, TRAINER_PROGRAM, self.day))
+            .where(appointment_active(self.day), in_ranges(appointed.path, self.ranges), ~certified(Person.id, TRAINER_PROGRAM, self.day))
             .group_by(Person.id, Person.full_name, Person.birth_year, Person.phone, Person.sort_key)
             .order_by(Person.sort_key, Person.id)
         )

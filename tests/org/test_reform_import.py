@@ -206,3 +206,18 @@ def test_the_unit_page_shows_the_official_type_and_marks_ended_units(client, aut
     auth.login(user.username)
     html = client.get(f"/org/units/{tree.P.id}").get_data(as_text=True)
     assert 'Quận <span class="text-muted">· Huyện / quận' in html and "Hết hiệu lực từ 01/07/2025" in html
+
+
+def test_figures_of_can_tho_with_its_whole_history(db, make_unit, today):
+    """641 path ranges for the merged province (263 old communes of three provinces): more than SQLite's 500 terms
+    of a compound SELECT, which the figures once hit (a 500 page for the province's administrator)."""
+    from lms.reports.figures import coverage
+
+    province = make_unit(UnitKind.PROVINCE, None, "92", "Thành phố Cần Thơ")
+    official.load_official("92")
+    assert official.load_history("92").ok
+    after = coverage(province, dt.date(2025, 12, 31))
+    before = coverage(province, dt.date(2025, 3, 31))
+    assert after.unit.id == before.unit.id == province.id
+    assert len(after.children) == 103 and {"B1", "E3"} <= set(after.figures)
+    assert len(before.children) == 9  # old Cần Thơ's districts; Hậu Giang and Sóc Trăng were provinces of their own

@@ -26,7 +26,7 @@ import datetime as dt
 
 from ...core import cache
 from ...org.models import Unit
-from .buckets import Buckets, inside, merged_predecessors, unit_ranges, units_of_kind
+from .buckets import Buckets, in_ranges, inside, merged_predecessors, unit_ranges, units_of_kind
 from .compute import coverage
 from .plan import DEFAULT_TITLES, figure_item, figure_title, plan_for, plan_target
 from .queries import (
@@ -62,6 +62,7 @@ __all__ = [
     "coverage_data",
     "figure_item",
     "figure_title",
+    "in_ranges",
     "inside",
     "level_counts",
     "membership_active",

@@ -167,11 +167,13 @@ class Buckets:
             if postgres:
                 parts.append(f"SELECT CAST({bucket} AS INTEGER) AS bucket, {int(in_root)} AS in_root, id AS unit_id FROM unit WHERE path >= {lo} AND path < {hi}")  # noqa: S608, E501 (checked literals)
             else:
-                parts.append(f"SELECT CAST({bucket} AS INTEGER) AS bucket, {int(in_root)} AS in_root, {lo} AS lo, {hi} AS hi")
-        sql = text(" UNION ALL ".join(parts))
+                parts.append(f"({bucket}, {int(in_root)}, {lo}, {hi})")
         if postgres:
-            return sql.columns(bucket=Integer, in_root=Integer, unit_id=Integer).subquery("bucket_units")
-        b = sql.columns(bucket=Integer, in_root=Integer, lo=String, hi=String).subquery("buckets")
+            return text(" UNION ALL ".join(parts)).columns(bucket=Integer, in_root=Integer, unit_id=Integer).subquery("bucket_units")
+        # One VALUES list, not a UNION ALL of one-row selects: SQLite refuses a compound SELECT of more than 500
+        # terms (a province with its merged old units has more ranges than that); a VALUES list has no such limit.
+        values = f"SELECT column1 AS bucket, column2 AS in_root, column3 AS lo, column4 AS hi FROM (VALUES {', '.join(parts)})"  # noqa: S608 (checked literals)
+        b = text(values).columns(bucket=Integer, in_root=Integer, lo=String, hi=String).subquery("buckets")
         return (
             select(b.c.bucket, b.c.in_root, Unit.id.label("unit_id"))
             .join(Unit, and_(Unit.path >= b.c.lo, Unit.path < b.c.hi))
@@ -199,10 +201,14 @@ class Buckets:
         return keyed_rows(union_all(per, select(literal(self.root_id, Integer), *counts).where(f.c.in_root == 1)))
 
 
+def in_ranges(column, ranges: list[tuple[str, str]]):
+    """``column`` (a path) lies in one of ``ranges``."""
+    return or_(*[and_(column >= lo, column < hi) for lo, hi in ranges])
+
+
 def units_of_kind(kind: UnitKind, ranges: list[tuple[str, str]], day: dt.date) -> list[Unit]:
     """The units of ``kind`` valid on ``day`` inside ``ranges``, by path."""
-    cond = or_(*[and_(Unit.path >= lo, Unit.path < hi) for lo, hi in ranges])
-    return list(db.session.scalars(select(Unit).where(Unit.kind == kind, _valid_on(Unit, day), cond).order_by(Unit.path)))
+    return list(db.session.scalars(select(Unit).where(Unit.kind == kind, _valid_on(Unit, day), in_ranges(Unit.path, ranges)).order_by(Unit.path)))
 
 
 def inside(unit: Unit, ranges: list[tuple[str, str]]) -> bool:
