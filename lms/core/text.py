@@ -30,15 +30,3 @@ def fold(value: str | None) -> str:
 def fold_key(value: str | None) -> str:
     """:func:`fold` without any spaces or punctuation, for matching headers and codes."""
     return re.sub(r"[^0-9a-z]", "", fold(value))
-
-
-def normalize_phone(value: str | None) -> str | None:
-    """Digits only, Vietnamese mobile form (``+84 912…`` → ``0912…``)."""
-    if value is None:
-        return None
-    digits = re.sub(r"\D", "", str(value))
-    if digits.startswith("84") and len(digits) == 11:
-        digits = "0" + digits[2:]
-    if len(digits) == 9 and not digits.startswith("0"):
-        digits = "0" + digits  # Excel dropped the leading zero
-    return digits or None

@@ -155,11 +155,3 @@ def test_backgrounds_and_leave_reasons():
         assert imports.parse_leave_reason(member.title) == (member, None)
     assert imports.parse_leave_reason("Xin thôi vì tuổi cao") == (LeaveReason.OWN_REQUEST, None)
     assert imports.parse_leave_reason("Chuyển công tác") == (LeaveReason.OTHER, "Chuyển công tác")
-
-
-@given(st.integers(100_000_000, 999_999_999))
-def test_phones_keep_their_leading_zero(n):
-    assert imports.parse_phone(n) == f"0{n}"
-    assert imports.parse_phone(float(n)) == f"0{n}"
-    assert imports.parse_phone(f"+84 {n}") == f"0{n}"
-

@@ -29,11 +29,10 @@ class PersonForm(FlaskForm):
     unit_code = StringField("Mã đơn vị (nơi đăng ký)", validators=[DataRequired("Hãy nhập mã đơn vị.")], description=UNIT_HELP)
 
     def validate_phone(self, field):
-        from ...core.text import normalize_phone
+        from ...core.phones import PHONE_HELP, PhoneKind, phone_kind
 
-        digits = normalize_phone(field.data)
-        if digits and not (9 <= len(digits) <= 11):
-            raise ValidationError("Số điện thoại không hợp lệ (cần 10 chữ số, ví dụ 0912345678).")
+        if (field.data or "").strip() and phone_kind(field.data) not in (PhoneKind.MOBILE, PhoneKind.LANDLINE):
+            raise ValidationError(f"Số điện thoại không hợp lệ ({PHONE_HELP}).")
 
 
 class RecognizeForm(FlaskForm):

@@ -24,8 +24,9 @@ from sqlalchemy import select, update
 from ...core import audit, bulk, clock
 from ...core.collation import team_sort_key
 from ...core.errors import ServiceError
+from ...core.phones import normalize_phone
 from ...core.spreadsheet import Column, Row, RowError, SpreadsheetError, parse_flag, read_rows
-from ...core.text import fold, nfc, normalize_phone
+from ...core.text import fold, nfc
 from ...extensions import db
 from ..models import Gender, MediatorMembership, Person, Team, Unit, UnitKind, training_deadline
 from ..services import roster

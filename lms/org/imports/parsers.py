@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...core import clock
+from ...core.phones import PHONE_HELP, PhoneKind, normalize_phone, phone_kind
 from ...core.spreadsheet import parse_date, parse_int
-from ...core.text import fold, fold_key, nfc, normalize_phone
+from ...core.text import fold, fold_key, nfc
 from ..models import Background, Gender, LeaveReason, TrainerLevel, UnitKind
 
 
@@ -233,8 +234,8 @@ def parse_year(value: Any) -> int:
 
 
 def parse_phone(value: Any) -> str:
-    phone = normalize_phone(cell_text(value))
-    if not phone or not phone.startswith("0") or not 10 <= len(phone) <= 11:
-        raise ValueError(f"số điện thoại không hợp lệ: «{cell_text(value)}»")
-    return phone
+    """A mobile or a landline with its area code, in the one stored form (``lms.core.phones``)."""
+    if phone_kind(cell_text(value)) not in (PhoneKind.MOBILE, PhoneKind.LANDLINE):
+        raise ValueError(f"số điện thoại không hợp lệ: «{cell_text(value)}» ({PHONE_HELP})")
+    return normalize_phone(cell_text(value))
 

@@ -10,8 +10,9 @@ from sqlalchemy import exists, func, or_, select
 from ...core import audit, clock
 from ...core.access import in_scope, scoped
 from ...core.errors import ServiceError
+from ...core.phones import PhoneKind, normalize_phone, phone_kind
 from ...core.roles import ALL_ROLES, MANAGEABLE, Role
-from ...core.text import fold, nfc, normalize_phone
+from ...core.text import fold, nfc
 from ...extensions import db
 from ..models import MediatorMembership, Person, Team, TrainerAppointment, Unit, UnitKind, User
 
@@ -140,13 +141,24 @@ def account_of(person: Person) -> User | None:
     return db.session.scalar(select(User).where(User.person_id == person.id).order_by(User.id).limit(1))
 
 
-def _phone_username(person: Person) -> str:
-    phone = normalize_phone(person.phone)
-    if not phone:
-        raise ServiceError(f"«{person.full_name}» chưa có số điện thoại nên chưa thể tạo tài khoản (tên đăng nhập là số điện thoại).", "phone")
-    if not phone.isdigit() or len(phone) < 9:
-        raise ServiceError(f"Số điện thoại «{person.phone}» của «{person.full_name}» không hợp lệ.", "phone")
-    return phone
+def username_problem(phone: str | None) -> str | None:
+    """Why ``phone`` cannot be a username (a clause, no subject), or ``None`` when it can: a valid mobile number."""
+    kind = phone_kind(phone)
+    if not normalize_phone(phone):
+        return "chưa có số điện thoại nên chưa thể tạo tài khoản (tên đăng nhập là số điện thoại)"
+    if kind == PhoneKind.LANDLINE:
+        return f"có số máy bàn «{phone}»: tên đăng nhập phải là số di động, hãy ghi số di động của người này"
+    if kind != PhoneKind.MOBILE:
+        return f"có số điện thoại «{phone}» không hợp lệ"
+    return None
+
+
+def phone_username(person: Person) -> str:
+    """The username of ``person``'s account: their mobile number (``ServiceError`` says why there is none)."""
+    problem = username_problem(person.phone)
+    if problem:
+        raise ServiceError(f"«{person.full_name}» {problem}.", "phone")
+    return normalize_phone(person.phone)
 
 
 def _active_memberships(person: Person, by: User | None) -> list[MediatorMembership]:
@@ -190,7 +202,7 @@ def create_mediator_account(person: Person, by: User | None = None, role: Role |
     existing = account_of(person)
     if existing is not None:
         raise ServiceError(f"«{person.full_name}» đã có tài khoản «{existing.username}».", "person")
-    username = _phone_username(person)
+    username = phone_username(person)
     if role is None:
         target = account_role_for(person, by)
     elif role == Role.TRAINER:
@@ -258,13 +270,11 @@ def plan_commune_accounts(commune: Unit, by: User | None = None) -> CommunePlan:
         raise ServiceError(f"Bạn không được tạo tài khoản với vai trò «{Role.MEDIATOR.title}».", "role")
     taken: dict[str, str] = {}
     for person, unit in _commune_mediators(commune, by):
+        problem = username_problem(person.phone)
+        if problem:
+            plan.skipped.append((person, problem[0].upper() + problem[1:] + "."))
+            continue
         username = normalize_phone(person.phone)
-        if not username:
-            plan.skipped.append((person, "Chưa có số điện thoại (tên đăng nhập là số điện thoại)."))
-            continue
-        if not username.isdigit() or len(username) < 9:
-            plan.skipped.append((person, f"Số điện thoại «{person.phone}» không hợp lệ."))
-            continue
         if username in taken:
             plan.skipped.append((person, f"Trùng số điện thoại {username} với «{taken[username]}»."))
             continue
@@ -282,7 +292,7 @@ def create_commune_accounts(commune: Unit, by: User | None = None, plan: Commune
     plan = plan or plan_commune_accounts(commune, by)
     created = []
     for person, unit in plan.eligible:
-        created.append(create_user(username=_phone_username(person), role=Role.MEDIATOR, unit=unit, person=person, by=by))
+        created.append(create_user(username=phone_username(person), role=Role.MEDIATOR, unit=unit, person=person, by=by))
     return created
 
 

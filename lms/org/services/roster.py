@@ -11,7 +11,8 @@ from ...core import audit, clock
 from ...core import format as fmt
 from ...core.access import subtree, under
 from ...core.errors import ServiceError
-from ...core.text import fold, nfc, normalize_phone
+from ...core.phones import normalize_phone
+from ...core.text import fold, nfc
 from ...extensions import db
 from ..models import (
     ALLOWED_PARENTS,

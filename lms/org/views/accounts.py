@@ -13,8 +13,8 @@ from ...core.access import get_scoped_or_404, login_required, roles_required, sc
 from ...core.errors import ServiceError
 from ...core.nav import register_nav
 from ...core.pagination import paginate
+from ...core.phones import normalize_phone
 from ...core.roles import ALL_ROLES, MANAGEABLE, OFFICERS, Role
-from ...core.text import normalize_phone
 from ...core.web import scoped_by_code, service_errors
 from ...extensions import db
 from ..forms.accounts import AccountForm, ActionForm, ConfirmForm
@@ -184,8 +184,8 @@ def person_account_create(person_id: int):
     if error is None:
         if existing is not None:
             error = f"«{person.full_name}» đã có tài khoản «{existing.username}»."
-        elif not normalize_phone(person.phone):
-            error = f"«{person.full_name}» chưa có số điện thoại nên chưa thể tạo tài khoản (tên đăng nhập là số điện thoại)."
+        elif problem := accounts.username_problem(person.phone):
+            error = f"«{person.full_name}» {problem}."
         elif target is None:
             error = f"«{person.full_name}» hiện không là hòa giải viên hay tập huấn viên đang hoạt động mà bạn được cấp tài khoản."
     return render_template(

@@ -12,8 +12,8 @@ from ...core import format as fmt
 from ...core.access import get_scoped_or_404, login_required, roles_required, scoped, subtree
 from ...core.nav import register_nav
 from ...core.pagination import paginate
+from ...core.phones import normalize_phone
 from ...core.roles import OFFICERS, STAFF
-from ...core.text import normalize_phone
 from ...core.web import PICKER_LIMIT, scoped_by_code, service_errors
 from ...extensions import db
 from ..forms.people import AppointForm, EndDateForm, MembershipEndForm, MembershipForm, PersonForm, RecognizeForm, SupportForm
