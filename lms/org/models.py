@@ -568,6 +568,16 @@ class Plan(IdMixin, TimestampMixin, db.Model):
     def target(self, code: str) -> dict:
         return (self.data.get("targets") or {}).get(code) or {}
 
+    @property
+    def reference(self) -> str:
+        """How documents cite it: "Kế hoạch số 146/KH-UBND", "Quyết định số 315/QĐ-TTg"."""
+        return f"{'Quyết định' if self.is_national else 'Kế hoạch'} số {self.number}"
+
+    @property
+    def is_national(self) -> bool:
+        """The national scheme (Quyết định 315/QĐ-TTg), in force where a province has no plan of its own."""
+        return self.unit_id is None
+
 
 class CaseStat(IdMixin, TimestampMixin, db.Model):
     """A team's mediation cases in a quarter (sổ theo dõi hoạt động hòa giải)."""

@@ -156,7 +156,7 @@ def figures_xlsx(cov: Coverage) -> XlsxBook:
     ws.append([])
     ws.append([f"Đơn vị: {cov.unit.name} ({cov.unit.code}). Số liệu tính đến ngày {format_date(cov.day)}; chỉ tiêu H và I tính cho năm {cov.year}."])
     if cov.plan is not None:
-        ws.append([f"Chỉ tiêu theo Kế hoạch số {cov.plan.number} ngày {format_date(cov.plan.issued_on)}."])
+        ws.append([f"Chỉ tiêu theo {cov.plan.reference} ngày {format_date(cov.plan.issued_on)}."])
     for code in CODES:
         ws = book.sheet(code, FIGURE_HEADERS, widths=(36, 12, 10, 10, 11, 12, 14, 30))
         for i, uf in enumerate([cov.root, *cov.children]):

@@ -162,24 +162,24 @@ def build_report(unit: Unit, year: int | None, variant: str) -> Report:
         raise ReportError("Loại báo cáo không hợp lệ (nam, so-ket hoặc tong-ket).")
     today = clock.today()
     plan = plan_for(unit)
-    number = plan.number if plan else "…"
+    number = plan.reference if plan else "Kế hoạch số …"
     phases = phases_of(plan)
     if variant == "nam":
         year = year or today.year
         if year > today.year:
             raise ReportError(f"Năm {year} chưa đến; chưa lập được báo cáo.")
         first, last = year, year
-        title = f"Kết quả thực hiện Kế hoạch số {number} năm {year}"
+        title = f"Kết quả thực hiện {number} năm {year}"
         period = f"năm {year}"
     else:
         if variant == "so-ket":
             phase = phases[0]
             first, last = int(phase["from"]), int(phase.get("review_year") or phase["to"])
-            title = f"Sơ kết giai đoạn 1 ({first} - {int(phase['to'])}) thực hiện Kế hoạch số {number}"
+            title = f"Sơ kết giai đoạn 1 ({first} - {int(phase['to'])}) thực hiện {number}"
             period = f"giai đoạn 1 ({first} - {int(phase['to'])})"
         else:
             first, last = int(phases[0]["from"]), int(phases[-1].get("review_year") or phases[-1]["to"])
-            title = f"Tổng kết giai đoạn {first} - {last} thực hiện Kế hoạch số {number}"
+            title = f"Tổng kết giai đoạn {first} - {last} thực hiện {number}"
             period = f"giai đoạn {first} - {last}"
         if first > today.year:
             raise ReportError(f"Giai đoạn bắt đầu từ năm {first}, chưa lập được báo cáo.")

@@ -206,8 +206,9 @@ def worklist(kind: str):
 
 def _plan_context(unit: Unit) -> dict:
     plan = plan_for(unit)
-    can_edit = plan is not None and current_user.role in PLAN_EDITORS and in_scope(plan)
-    return {"unit": unit, "plan": plan, "can_edit": can_edit, "history": audit.history(plan) if plan is not None else [],
+    own = plan is not None and not plan.is_national  # the national scheme is read from its file; no one edits it
+    can_edit = own and current_user.role in PLAN_EDITORS and in_scope(plan)
+    return {"unit": unit, "plan": plan, "can_edit": can_edit, "history": audit.history(plan) if own else [],
             "codes": [c for c in CODES if plan is not None and plan.target(c)], "phases": _phases(plan) if plan is not None else [],
             "field_titles": PLAN_FIELD_TITLES, **_helpers()}
 

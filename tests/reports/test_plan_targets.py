@@ -112,7 +112,7 @@ def test_only_province_and_system_admins_may_edit(client, auth, plan_world):
     assert client.get("/reports/plan?unit=92").status_code == 404
     token = csrf_token(client.get("/reports/plan").get_data(as_text=True))
     assert client.post("/reports/plan?unit=92", data={**_form(before, E1="10"), "csrf_token": token}).status_code == 404
-    assert "Chưa có kế hoạch" in client.get("/reports/plan").get_data(as_text=True)
+    assert "Quyết định số 315/QĐ-TTg" in client.get("/reports/plan").get_data(as_text=True)  # its own: the national scheme
     assert _targets(plan_world) == before
     auth.logout()
     # a system admin may
@@ -127,3 +127,30 @@ def test_the_post_needs_the_csrf_token(client, auth, plan_world):
     before = _targets(plan_world)
     assert client.post("/reports/plan", data=_form(before, E1="10")).status_code == 400
     assert _targets(plan_world) == before
+
+
+def test_a_province_without_a_plan_is_judged_by_the_national_scheme(client, auth, plan_world, tree, make_mediator, make_certificate):
+    """Quyết định 315/QĐ-TTg of 17 April 2024: its targets, and its date as E3's start (DOMAIN.md, the plan in force)."""
+    from lms.reports.figures import coverage
+
+    make_mediator(tree.TQ, recognized_on=D(2024, 4, 16))  # before the scheme: not in E3
+    counted = make_mediator(tree.TQ, recognized_on=D(2024, 4, 17))  # deadline 17 Oct 2024
+    make_certificate(counted.person, issued_on=D(2024, 10, 17))
+    make_mediator(tree.T1, recognized_on=D(2024, 5, 2))  # in Cần Thơ, before its own plan (19 July 2024): not in E3
+    _db.session.commit()
+    soc_trang = coverage(tree.Q, D(2025, 6, 1))
+    assert soc_trang.plan.is_national and soc_trang.plan.number == "315/QĐ-TTg" and soc_trang.plan.start_date == D(2024, 4, 17)
+    e3, e1 = soc_trang.figures["E3"], soc_trang.figures["E1"]
+    assert (e3.numerator, e3.denominator, e3.status) == (1, 1, "met")
+    assert e1.target == 80 and (e1.numerator, e1.denominator) == (1, 2)
+    can_tho = coverage(tree.P, D(2025, 6, 1))
+    assert can_tho.plan.number == "146/KH-UBND" and can_tho.figures["E3"].denominator == 5  # plan_world's, not the one of 2 May
+
+    auth.login("soc-trang")
+    html = client.get("/reports/plan").get_data(as_text=True)
+    assert "Quyết định số 315/QĐ-TTg ngày 17/04/2024" in html and "chưa có kế hoạch riêng" in html
+    assert "Lưu chỉ tiêu" not in html and "80–90%" in html
+    token = csrf_token(html)
+    assert client.post("/reports/plan", data={"target-E1": "10", "csrf_token": token}).status_code == 403
+    dash = client.get("/reports/").get_data(as_text=True)
+    assert "Quyết định số 315/QĐ-TTg ngày 17/04/2024" in dash and "(tỉnh chưa có kế hoạch riêng)" in dash

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -14,6 +15,9 @@ from ...core.errors import ServiceError
 from ...extensions import db
 from ..models import Plan, UnitKind
 from .roster import unit_by_code
+
+#: the national scheme, Quyết định 315/QĐ-TTg of 17 April 2024 (beside the provinces' plans, not loaded with them)
+NATIONAL_PLAN_FILE = Path(__file__).resolve().parents[2] / "reports" / "plans" / "national" / "qd-315-ttg-2024.yaml"
 
 REQUIRED = ("slug", "province_code", "number", "title", "issued_on", "start_date", "targets")
 
@@ -52,6 +56,21 @@ def load_plan_file(path: Path) -> tuple[Plan | None, str]:
     audit.record(plan, "update", {"source": [None, path.name]})
     db.session.flush()
     return plan, f"{plan.slug}: updated from file"
+
+
+@lru_cache(maxsize=1)
+def national_plan() -> Plan:
+    """The national scheme as a plan: read from its file, never stored (it belongs to no province, no one edits it).
+
+    A transient ``Plan`` (``unit_id`` None, :attr:`Plan.is_national`): the figures read its targets and start date
+    as they read a province's plan.
+    """
+    data = yaml.safe_load(NATIONAL_PLAN_FILE.read_text(encoding="utf-8"))
+    return Plan(
+        slug=data["slug"], unit_id=None, number=str(data["number"]), title=str(data["title"]),
+        issued_on=_date(data["issued_on"]), start_date=_date(data["start_date"]),
+        data={"phases": data.get("phases", []), "targets": data["targets"]},
+    )
 
 
 def _date(value) -> dt.date:

@@ -21,7 +21,7 @@ def coverage(unit: Unit, day: dt.date | None = None, year: int | None = None, pl
     day = day or clock.today()
     year = year or day.year
     plan = plan or plan_for(unit)
-    plan_start = plan.start_date if plan else dt.date(2024, 1, 1)
+    plan_start = plan.start_date
     predecessors = merged_predecessors()
     below = list(db.session.scalars(select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.name)))
     children = [c for c in below if c.is_active_on(day)]

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...org.models import Plan, Unit
+from ...org.services.plans import national_plan
 
 #: Figure titles when the plan gives none.
 DEFAULT_TITLES = {
@@ -23,10 +24,13 @@ DEFAULT_TITLES = {
 }
 
 
-def plan_for(unit: Unit) -> Plan | None:
-    """The plan of the unit's province that starts last, or ``None``."""
+def plan_for(unit: Unit) -> Plan:
+    """The plan in force for ``unit``: its province's plan that starts last, else the national scheme."""
     province_id = unit.ancestor_ids[0]
-    return db.session.scalar(select(Plan).where(Plan.unit_id == province_id).order_by(Plan.start_date.desc()).limit(1))
+    own = db.session.scalar(select(Plan).where(Plan.unit_id == province_id).order_by(Plan.start_date.desc()).limit(1))
+    return own if own is not None else national_plan()
+
+
 
 
 def plan_target(plan: Plan | None, code: str, unit: Unit | None = None) -> float | None:
