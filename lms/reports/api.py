@@ -61,9 +61,10 @@ def parse_year(value: str | None, day: dt.date) -> int:
     return int(value)
 
 
-def find_unit(code: str | None, user=None) -> Unit | None:
-    """The unit with this code if it lies in ``user``'s scope (default: the signed-in user), else ``None``."""
-    return scoped_by_code(Unit, code, user=user)
+def find_unit(code: str | None, user=None, day: dt.date | None = None) -> Unit | None:
+    """The unit with this code on ``day`` (codes are reused: default today) if it lies in ``user``'s scope
+    (default: the signed-in user), else ``None``."""
+    return scoped_by_code(Unit, code, user=user, day=day)
 
 
 # --------------------------------------------------------------------------- authentication
@@ -155,7 +156,7 @@ def coverage_view():
     code = (request.args.get("unit") or "").strip()
     if not code:
         return _error(400, "Tham số không hợp lệ", "Thiếu mã đơn vị (unit=MÃ).")
-    unit = find_unit(code, current_user._get_current_object())
+    unit = find_unit(code, current_user._get_current_object(), day)
     if unit is None:
         return _error(404, "Không tìm thấy", f"Không có đơn vị mã «{code}» trong phạm vi quản lý của tài khoản.")
     data = coverage_data(unit, day, year)  # the token's last use is saved with the request's transaction

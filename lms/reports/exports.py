@@ -17,21 +17,20 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from flask import Response, abort, make_response, render_template, request, send_file
-from flask_login import current_user
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from ..core.access import get_scoped_or_404, roles_required, scoped
+from ..core.access import roles_required, scoped
 from ..core.format import date as format_date  # not ``fmt``: the routes' ``fmt`` is the file format
 from ..core.roles import STAFF
 from ..core.spreadsheet import csv_response
 from ..deadlines.services import DeadlineStatus, status_expr
 from ..extensions import db
 from ..org.models import MediatorMembership, Person, Team, Unit, UnitKind
-from .api import BadParameter, find_unit, parse_day, parse_year
+from .api import BadParameter, parse_day, parse_year
 from .figures import (
     CODES,
     STATUS_TITLES,
@@ -44,7 +43,7 @@ from .figures import (
     merged_predecessors,
     unit_ranges,
 )
-from .views import bp
+from .views import bp, unit_or_404
 from .worklists import EXPORT_BUILDERS, WorkList
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,16 +55,6 @@ STATUS_FILLS = {"met": "C6EFCE", "not_met": "FFC7CE", "not_applicable": "EDEDED"
 
 
 # --------------------------------------------------------------------------- request parameters
-
-
-def _unit_or_404(code: str | None) -> Unit:
-    """``?unit=CODE`` in the user's scope (404 otherwise); without a code, the user's own unit."""
-    if code and code.strip():
-        unit = find_unit(code)
-        if unit is None:
-            abort(404)
-        return unit
-    return get_scoped_or_404(Unit, current_user.unit_id)
 
 
 def _bad_request(message: str):
@@ -184,8 +173,8 @@ def figures_csv_rows(cov: Coverage) -> Iterator[list[Any]]:
 @roles_required(*STAFF)
 def export_figures(fmt: str):
     """Every figure for the unit and each unit below it, as XLSX (a sheet per figure) or CSV (a row per unit × figure)."""
-    unit = _unit_or_404(request.args.get("unit"))
     day, year = _day_and_year()
+    unit = unit_or_404(request.args.get("unit"), day)
     cov = coverage(unit, day, year)
     name = f"chi-tieu-{unit.code}-{day:%Y%m%d}"
     if fmt == "csv":
@@ -253,8 +242,8 @@ def _worklist(kind: str, unit: Unit, day: dt.date) -> WorkList:
 @roles_required(*STAFF)
 def export_worklist(kind: str, fmt: str):
     """A work list behind a figure, as XLSX or CSV."""
-    unit = _unit_or_404(request.args.get("unit"))
     day, _ = _day_and_year()
+    unit = unit_or_404(request.args.get("unit"), day)
     wl = _worklist(kind, unit, day)
     name = f"danh-sach-{kind}-{unit.code}-{day:%Y%m%d}"
     if fmt == "csv":
@@ -280,7 +269,7 @@ def annual_report():
     """The annual report (or the sơ kết / tổng kết variant) as a PDF."""
     from .report import VARIANTS, ReportError, annual_report_pdf
 
-    unit = _unit_or_404(request.args.get("unit"))
+    unit = unit_or_404(request.args.get("unit"))
     variant = request.args.get("variant") or "nam"
     if variant not in VARIANTS:
         _bad_request("Loại báo cáo không hợp lệ (nam, so-ket hoặc tong-ket).")

@@ -51,11 +51,13 @@ def init_app(app) -> None:
 # --------------------------------------------------------------------------- helpers
 
 
-def _unit_or_404(code: str | None) -> Unit:
-    """``?unit=CODE`` when it lies in the user's scope (404 otherwise); without a code, the user's own unit."""
+def unit_or_404(code: str | None, day: dt.date | None = None) -> Unit:
+    """``?unit=CODE`` when it lies in the user's scope (404 otherwise): the unit with that code on ``day``, the page's
+    date (a code is reused after a reform: 31120 is Phường An Hòa before 1 July 2025, Phường Cái Khế after);
+    without a code, the user's own unit."""
     if not (code or "").strip():
         return get_scoped_or_404(Unit, current_user.unit_id)
-    unit = scoped_by_code(Unit, code)
+    unit = scoped_by_code(Unit, code, day=day)
     if unit is None:
         abort(404)
     return unit
@@ -157,8 +159,8 @@ def dashboard():
     if not (code or "").strip() and current_user.role == Role.SYSTEM_ADMIN:
         provinces = paginate(scoped(select(Unit), Unit).where(Unit.kind == UnitKind.PROVINCE).order_by(Unit.sort_key, Unit.id))
         return render_template("reports/dashboard.html", provinces=provinces, unit=None)
-    unit = _unit_or_404(code)
     day, year = _day_and_year()
+    unit = unit_or_404(code, day)
     figure = request.args.get("figure") or "E1"
     if figure not in CODES:
         figure = "E1"
@@ -189,11 +191,11 @@ def _helpers() -> dict:
 @roles_required(*STAFF)
 def worklist(kind: str):
     """The list behind a figure, paginated; E3's is the certificates area's deadline list."""
-    unit = _unit_or_404(request.args.get("unit"))
+    day, _ = _day_and_year()
+    unit = unit_or_404(request.args.get("unit"), day)
     if kind == "e3":
         status = request.args.get("status") or "urgent"
         return redirect(url_for("deadlines.deadlines", commune=unit.code, status=status))
-    day, _ = _day_and_year()
     lst = worklists.listing(kind, unit, day)
     page, rows = lst.page()
     return render_template(
@@ -217,7 +219,7 @@ def _plan_context(unit: Unit) -> dict:
 @roles_required(*STAFF)
 def plan():
     """The plan that governs the unit (its province's): number, date, phases, each figure's target."""
-    unit = _unit_or_404(request.args.get("unit"))
+    unit = unit_or_404(request.args.get("unit"))
     return render_template("reports/plan.html", errors={}, values={}, **_plan_context(unit))
 
 
@@ -238,7 +240,7 @@ def _parse_threshold(raw: str | None) -> tuple[float | None, str | None]:
 @roles_required(*PLAN_EDITORS)
 def plan_save():
     """Change the targets that differ from the plan's (each change audited); all or nothing."""
-    unit = _unit_or_404(request.args.get("unit"))
+    unit = unit_or_404(request.args.get("unit"))
     ctx = _plan_context(unit)
     plan = ctx["plan"]
     if plan is None:

@@ -66,3 +66,26 @@ def test_a_later_reform_changes_no_figure_of_an_earlier_day(db, tree, make_media
     assert (children["Xã Thạnh Phú"]["E1"].numerator, children["Xã Thạnh Phú"]["E1"].denominator) == (2 + 2, 7)
     assert after.root.figures["E1"].denominator == 12  # nobody lost, nobody counted twice
     assert (after.root.figures["D"].denominator, children["Xã Thạnh Phú"]["D"].denominator) == (4, 2)
+
+
+def test_the_dashboard_takes_a_reused_code_as_the_unit_of_the_pages_date(client, auth, db, tree, make_user, make_mediator, freeze):
+    """31120 is Phường Thới Bình until 30 June 2025 and Phường Cái Khế from 1 July; the page's date says which."""
+    from lms.core.roles import Role
+
+    freeze("2026-03-01")
+    make_mediator(tree.T3, recognized_on=dt.date(2024, 9, 1))
+    assert imports.run_import("units", io.BytesIO(build_file(REFORM)), "caicach.xlsx", tree.P, confirm_changes=True).ok
+    make_user(Role.PROVINCE_ADMIN, tree.P, username="so-tu-phap")
+    db.session.commit()
+    auth.login("so-tu-phap")
+    before = client.get("/reports/?unit=31120&date=2025-05-31").get_data(as_text=True)
+    assert "<h1" in before and "Phường Thới Bình" in before and "Phường Cái Khế" not in before
+    after = client.get("/reports/?unit=31120&date=2025-12-31").get_data(as_text=True)
+    assert "Phường Cái Khế" in after
+    # the province before and after: the district and its communes, then the new communes
+    province_before = client.get("/reports/?unit=92&date=2025-05-31").get_data(as_text=True)
+    province_after = client.get("/reports/?unit=92&date=2025-12-31").get_data(as_text=True)
+    assert "Quận Ninh Kiều" in province_before and "Phường Cái Khế" not in province_before
+    assert "Phường Cái Khế" in province_after and "Xã Thạnh Phú" in province_after
+    csv = client.get("/reports/export/figures.csv?unit=31120&date=2025-05-31").get_data(as_text=True)
+    assert "Phường Thới Bình" in csv and "Phường Cái Khế" not in csv
