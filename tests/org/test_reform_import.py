@@ -221,3 +221,65 @@ def test_figures_of_can_tho_with_its_whole_history(db, make_unit, today):
     assert after.unit.id == before.unit.id == province.id
     assert len(after.children) == 103 and {"B1", "E3"} <= set(after.figures)
     assert len(before.children) == 9  # old Cần Thơ's districts; Hậu Giang and Sóc Trăng were provinces of their own
+
+
+# --------------------------------------------------------------------------- the official list from the web
+
+
+def _post(client, url, data):
+    from tests.conftest import csrf_token
+
+    page = client.get(url)
+    return client.post(url, data={**data, "csrf_token": csrf_token(page.get_data(as_text=True))})
+
+
+def test_a_province_admin_checks_then_loads_the_official_list_and_history(client, auth, db, make_unit, make_user, today):
+    from lms.core.roles import Role
+
+    province = make_unit(UnitKind.PROVINCE, None, "92", "Thành phố Cần Thơ")
+    make_user(Role.PROVINCE_ADMIN, province, username="so-tu-phap-ct")
+    db.session.commit()
+    auth.login("so-tu-phap-ct")
+    form = client.get("/org/units/official").get_data(as_text=True)
+    assert "Nạp danh mục đơn vị hành chính của Nhà nước" in form and "Thành phố Cần Thơ" in form and "Cả nước" not in form
+
+    check = _post(client, "/org/units/official", {"province": "92", "history": "y", "action": "check"})
+    assert check.status_code == 302
+    html = client.get(check.headers["Location"]).get_data(as_text=True)
+    assert "Kết quả kiểm tra: Thành phố Cần Thơ" in html and "Chưa ghi gì." in html
+    assert "Sẽ tạo mới" in html and "phường: 31" in html and "xã: 72" in html
+    assert db.session.scalar(select(func.count()).select_from(Unit)) == 1  # a check writes nothing
+
+    load = _post(client, "/org/units/official", {"province": "92", "history": "y", "action": "load"})
+    html = client.get(load.headers["Location"]).get_data(as_text=True)
+    assert "Đã nạp." in html and "Xem bảng điều khiển" in html
+    assert db.session.scalar(select(func.count()).select_from(Unit)) == 1 + 103 + 293
+    cai_khe, an_hoa = units("31120")
+    assert (an_hoa.name, cai_khe.name) == ("Phường An Hòa", "Phường Cái Khế")
+    # the province before and after the reform, on the dashboard
+    before = client.get("/reports/?unit=92&date=2025-03-31").get_data(as_text=True)
+    after = client.get("/reports/?unit=92&date=2025-12-31").get_data(as_text=True)
+    assert "Quận Ninh Kiều" in before and "Phường Cái Khế" not in before
+    assert "Phường Cái Khế" in after and "Quận Ninh Kiều" not in after
+
+
+def test_only_system_and_province_admins_load_the_list_and_only_their_province(client, auth, db, tree, make_user, today):
+    from lms.core.roles import Role
+
+    make_user(Role.PROVINCE_ADMIN, tree.P, username="so-tu-phap")
+    make_user(Role.COMMUNE_OFFICER, tree.C1, username="can-bo-xa")
+    make_user(Role.SYSTEM_ADMIN, tree.P, username="quan-tri")
+    db.session.commit()
+    auth.login("can-bo-xa")
+    assert client.get("/org/units/official").status_code == 403
+    auth.logout()
+    auth.login("so-tu-phap")
+    other = _post(client, "/org/units/official", {"province": "01", "action": "load"})
+    assert other.status_code == 400 and not units("01")  # Hà Nội is not theirs
+    auth.logout()
+    auth.login("quan-tri")
+    page = client.get("/org/units/official").get_data(as_text=True)
+    assert "Cả nước (34 tỉnh, thành phố)" in page and "01 · Thành phố Hà Nội" in page
+    load = _post(client, "/org/units/official", {"province": "04", "action": "load"})
+    html = client.get(load.headers["Location"]).get_data(as_text=True)
+    assert "Đã nạp." in html and units("04")[0].name == "Tỉnh Cao Bằng"

@@ -43,3 +43,11 @@ class UnitEndForm(FlaskForm):
         description="Để trống nếu đơn vị giải thể mà không sáp nhập vào đơn vị nào.",
     )
     confirm = confirm_field("Tôi xác nhận đơn vị này hết hiệu lực từ ngày trên.")
+
+
+class OfficialListForm(FlaskForm):
+    """Load the state's official list of units (and a province's reform history) from the web."""
+
+    province = SelectField("Tỉnh / thành phố", choices=[], validators=[Optional()])
+    history = BooleanField("Nạp cả lịch sử sắp xếp đơn vị ngày 01/07/2025 (các đơn vị cũ và đơn vị kế thừa)")
+    confirm_changes = BooleanField("Tôi đã kiểm tra và đồng ý các thay đổi đối với đơn vị đã có (đổi tên, chuyển cấp trên, kết thúc hiệu lực)")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,7 @@ REFORM_DAY = dt.date(2025, 7, 1)
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 #: Province code → the shipped history of its reform.
 HISTORY_FILES = {"92": DATA_DIR / "reform_2025_can_tho.csv"}
+PROGRESS_EVERY = 250
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,21 @@ class OfficialReport:
     unchanged: int = 0
     differences: list[Difference] = field(default_factory=list)
     data_version: str = ""
+
+    def created_by_type(self) -> dict[str, int]:
+        """How many units of each official type were created ("xã": 72, "phường": 31…)."""
+        counts: dict[str, int] = {}
+        for unit in self.created:
+            counts[unit.unit_type] = counts.get(unit.unit_type, 0) + 1
+        return counts
+
+    def as_data(self, max_differences: int = 2000) -> dict:
+        """JSON-able (a job keeps it): counts by type, the first ``max_differences`` differences."""
+        return {
+            "data_version": self.data_version, "created": self.created_by_type(), "created_total": len(self.created),
+            "unchanged": self.unchanged, "differences_total": len(self.differences),
+            "differences": [[d.code, d.field, d.ours, d.official] for d in self.differences[:max_differences]],
+        }
 
 
 def official_code_arg(value: str | None) -> str | None:
@@ -96,15 +113,19 @@ def data_version() -> str:
     return str(vietnam_provinces.__data_version__)
 
 
-def load_official(province_code: str | None = None) -> OfficialReport:
-    """Create the official units that are missing; list where ours differ (name, type, parent). Flushes, does not commit."""
+def load_official(province_code: str | None = None, on_progress: Callable[[int, int], None] | None = None) -> OfficialReport:
+    """Create the official units that are missing; list where ours differ (name, type, parent). Flushes, does not commit.
+
+    ``on_progress(units done, units in the list)`` is called every :data:`PROGRESS_EVERY` units."""
     report = OfficialReport(data_version=data_version())
     wanted = official_units(province_code)
     existing: dict[str, Unit] = {}
     for unit in db.session.scalars(select(Unit).where(Unit.code.in_({u.code for u in wanted})).order_by(*Unit.code_order(REFORM_DAY))):
         if unit.overlaps(REFORM_DAY, None):  # not an old unit that ended before the reform and left its code
             existing.setdefault(unit.code, unit)
-    for official in wanted:
+    for done, official in enumerate(wanted):
+        if on_progress and done % PROGRESS_EVERY == 0:
+            on_progress(done, len(wanted))
         ours = existing.get(official.code)
         if ours is not None and ours.kind != official.kind:
             report.differences.append(Difference(official.code, "Cấp", ours.kind.title, official.kind.title))
@@ -131,7 +152,7 @@ def load_official(province_code: str | None = None) -> OfficialReport:
     return report
 
 
-def load_history(province_code: str, confirm_changes: bool = False, dry_run: bool = False):
+def load_history(province_code: str, confirm_changes: bool = False, dry_run: bool = False, on_progress=None):
     """Load the shipped history of ``province_code``'s reform through the units import (an ``ImportResult``)."""
     from ..imports.engine import run_import
 
@@ -139,4 +160,4 @@ def load_history(province_code: str, confirm_changes: bool = False, dry_run: boo
     if path is None:
         raise ServiceError(f"Chưa có lịch sử sắp xếp đơn vị của tỉnh mã «{province_code}» (có: {', '.join(HISTORY_FILES)}).", "province")
     with path.open("rb") as stream:
-        return run_import("units", stream, path.name, None, dry_run=dry_run, confirm_changes=confirm_changes)
+        return run_import("units", stream, path.name, None, dry_run=dry_run, confirm_changes=confirm_changes, on_progress=on_progress)

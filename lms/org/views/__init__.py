@@ -18,7 +18,7 @@ auth_bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="../te
 
 def init_app(app) -> None:
     from ..models import User
-    from . import accounts, auth, cases, imports, people, teams, tokens, units  # noqa: F401  (routes register on import)
+    from . import accounts, auth, cases, imports, official, people, teams, tokens, units  # noqa: F401  (routes register on import)
 
     @login_manager.user_loader
     def load_user(user_id: str):
