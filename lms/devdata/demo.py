@@ -48,11 +48,11 @@ from ..org.models import (
     User,
     training_deadline,
 )
-from ..org.services import accounts, roster
+from ..org.services import accounts, official, roster
 
 DEMO_PASSWORD = "demo-2026"  # noqa: S105 (a demo: printed on purpose)
 DEFAULT_SEED = 2026
-DEFAULT_COMMUNES = 100
+DEFAULT_COMMUNES = 103  # Cần Thơ's communes since 1 July 2025
 PROVINCE_CODE = "92"
 PROVINCE_NAME = "Thành phố Cần Thơ"
 BATCH = 1000
@@ -286,22 +286,31 @@ class DemoBuilder:
 
     # -- the tree
 
-    def commune_names(self) -> list[tuple[str, bool, bool]]:
-        """(name, is_phuong, Khmer area) in creation order: phường and xã interleaved, Ninh Kiều first."""
-        n_phuong = max(1, round(self.communes * len(PHUONG) / (len(PHUONG) + len(XA))))
+    def commune_names(self) -> list[tuple[str, str, bool, bool]]:
+        """(code, name, is_phuong, Khmer area) in creation order: phường and xã interleaved, Ninh Kiều first.
+
+        The real communes of Cần Thơ since 1 July 2025, with their official codes (``services.official``), in the
+        order of :data:`PHUONG` and :data:`XA` (which say which are Khmer areas); past the 103 real ones, made-up
+        ones ("Xã Phong Điền 2") with codes 9xxxx, which no official commune has."""
+        khmer = {f"Phường {n}": k for n, k in PHUONG} | {f"Xã {n}": k for n, k in XA}
+        order = {name: i for i, name in enumerate(khmer)}
+        real = sorted((u for u in official.official_units(PROVINCE_CODE) if u.kind == UnitKind.COMMUNE), key=lambda u: order.get(u.name, len(order)))
+        wards = [(u.code, u.name, khmer.get(u.name, False)) for u in real if u.unit_type == "phường"]
+        others = [(u.code, u.name, khmer.get(u.name, False)) for u in real if u.unit_type != "phường"]
+        n_phuong = max(1, round(self.communes * len(wards) / (len(wards) + len(others))))
         n_xa = self.communes - n_phuong
         out, p, x = [], 0, 0
         for i in range(self.communes):
             if p < n_phuong and (x >= n_xa or p < math.ceil((i + 1) * n_phuong / self.communes)):
-                name, khmer = PHUONG[p % len(PHUONG)]
-                suffix = f" {p // len(PHUONG) + 1}" if p >= len(PHUONG) else ""
-                out.append((f"Phường {name}{suffix}", True, khmer))
+                pool, k, is_phuong = wards, p, True
                 p += 1
             else:
-                name, khmer = XA[x % len(XA)]
-                suffix = f" {x // len(XA) + 1}" if x >= len(XA) else ""
-                out.append((f"Xã {name}{suffix}", False, khmer))
+                pool, k, is_phuong = others, x, False
                 x += 1
+            code, name, area = pool[k % len(pool)]
+            if k >= len(pool):
+                code, name = f"9{i:04d}", f"{name} {k // len(pool) + 1}"
+            out.append((code, name, is_phuong, area))
         return out
 
     def build_tree(self) -> tuple[Unit, list[Unit], list[_Village]]:
@@ -315,11 +324,12 @@ class DemoBuilder:
         n_model = max(1, round(5 * self.communes / 100))
         models = set(rng.sample(range(self.communes), n_model))
         communes, villages = [], []
-        for i, (name, is_phuong, khmer) in enumerate(names):
+        for i, (code, name, is_phuong, khmer) in enumerate(names):
             commune = roster.create_unit(
-                code=f"{31117 + 3 * i:05d}",
+                code=code,
                 name=name,
                 kind=UnitKind.COMMUNE,
+                unit_type="phường" if is_phuong else "xã",
                 parent=province,
                 is_pilot=i in pilots,
                 ethnic_minority_area=khmer,

@@ -73,6 +73,8 @@ def test_small_demo_province(app, runner, db, freeze):
     assert count(db, select(Unit).where(Unit.kind == UnitKind.DISTRICT)) == 0
     communes = db.session.scalars(select(Unit).where(Unit.kind == UnitKind.COMMUNE).order_by(Unit.code)).all()
     assert [c.name for c in communes] == ["Phường Ninh Kiều", "Xã Phong Điền", "Xã Lai Hòa"]
+    # the real communes of Cần Thơ since 1 July 2025, with the state's codes and types
+    assert [(c.code, c.unit_type) for c in communes] == [("31135", "phường"), ("31299", "xã"), ("31810", "xã")]
     assert all(c.parent_id == province.id for c in communes)
     assert any(c.ethnic_minority_area for c in communes)  # a Khmer area
     assert any(c.is_pilot for c in communes)
@@ -221,3 +223,15 @@ def test_setup_step_seeds_then_prints_logins(app, db, freeze, capsys):
     logins = demo.demo_logins()
     assert "admin" not in {lg.username for lg in logins}
     assert len(logins) == 4
+
+
+def test_the_demo_communes_are_cantho_s_real_ones_then_made_up_ones():
+    from lms.devdata.demo import DemoBuilder
+    from lms.org.services import official
+
+    real = {u.code: u.name for u in official.official_units("92") if u.kind.value == "commune"}
+    names = DemoBuilder(seed=1, communes=105).commune_names()
+    assert len(real) == 103 and {code: name for code, name, _, _ in names[:105] if code in real} == real
+    made_up = [(code, name) for code, name, _, _ in names if code not in real]
+    assert len(made_up) == 2 and all(code.startswith("9") and len(code) == 5 and name.endswith(" 2") for code, name in made_up)
+    assert len({code for code, *_ in names}) == 105

@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ...core.errors import ServiceError
-from ...core.text import fold
+from ...core.text import fold, nfc
 from ...extensions import db
 from ..models import Unit, UnitKind
 from . import roster
@@ -93,8 +93,9 @@ def official_units(province_code: str | None = None) -> list[OfficialUnit]:
         code = f"{p['code']:02d}"
         if province_code and code != province_code:
             continue
-        out.append(OfficialUnit(code, _with_type(p["name"], p["division_type"]), UnitKind.PROVINCE, p["division_type"], None))
-        out.extend(OfficialUnit(f"{w['code']:05d}", w["name"], UnitKind.COMMUNE, w["division_type"], code) for w in p["wards"])
+        out.append(OfficialUnit(code, _with_type(nfc(p["name"]), p["division_type"]), UnitKind.PROVINCE, p["division_type"], None))
+        # nfc: the list has a few doubled spaces ("Xã  Phú Hữu")
+        out.extend(OfficialUnit(f"{w['code']:05d}", nfc(w["name"]), UnitKind.COMMUNE, w["division_type"], code) for w in p["wards"])
     if province_code and not out:
         raise ServiceError(f"Danh mục không có tỉnh / thành phố mã «{province_code}».", "province")
     return out
