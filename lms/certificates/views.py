@@ -93,8 +93,9 @@ def _current_programs() -> list[Program]:
 
 
 def commune_choices() -> list[Unit] | None:
-    """The communes in scope for a filter's select, or ``None`` when there are too many (a code box then)."""
-    return scoped_choices(Unit, Unit.kind == UnitKind.COMMUNE, order_by=(Unit.sort_key, Unit.id))
+    """The communes in scope valid today for a filter's select (not those a reform ended: their codes may name
+    today's communes), or ``None`` when there are too many (a code box then)."""
+    return scoped_choices(Unit, Unit.kind == UnitKind.COMMUNE, Unit.active_clause(clock.today()), order_by=(Unit.sort_key, Unit.id))
 
 
 class Filters:

@@ -206,10 +206,15 @@ class Unit(IdMixin, TimestampMixin, db.Model):
         return f"{self.name} ({self.code})"
 
     @property
+    def gone_from(self) -> dt.date | None:
+        """The first day the unit no longer exists (the day after ``valid_to``), or ``None`` when it has no end."""
+        return self.valid_to + dt.timedelta(days=1) if self.valid_to is not None else None
+
+    @property
     def ended_since(self) -> dt.date | None:
         """The first day the unit no longer exists, when that day has come ("hết hiệu lực từ …")."""
         if self.valid_to is not None and self.valid_to < clock.today():
-            return self.valid_to + dt.timedelta(days=1)
+            return self.gone_from
         return None
 
     @property

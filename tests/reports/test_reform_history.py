@@ -87,5 +87,16 @@ def test_the_dashboard_takes_a_reused_code_as_the_unit_of_the_pages_date(client,
     province_after = client.get("/reports/?unit=92&date=2025-12-31").get_data(as_text=True)
     assert "Quận Ninh Kiều" in province_before and "Phường Cái Khế" not in province_before
     assert "Phường Cái Khế" in province_after and "Xã Thạnh Phú" in province_after
+    # an ended unit after its end: marked, with its successor and its last day
+    district = client.get("/reports/?unit=916&date=2025-12-31").get_data(as_text=True)
+    assert 'data-testid="ended"' in district and "Hết hiệu lực</strong> từ ngày 01/07/2025" in district
+    assert "đến ngày 30/06/2025" in district
+    thoi_binh = client.get("/reports/?unit=31117&date=2025-12-31").get_data(as_text=True)
+    assert "Đơn vị kế thừa:" in thoi_binh and "Phường Cái Khế</a>" in thoi_binh
+    assert 'data-testid="ended"' not in before
+    # filters offer today's communes only: 31120 is Cái Khế there, not the ended Thới Bình
+    for url in ("/certificates/", "/certificates/deadlines"):
+        options = client.get(url).get_data(as_text=True)
+        assert "Phường Cái Khế (31120)" in options and "Phường Thới Bình (31120)" not in options, url
     csv = client.get("/reports/export/figures.csv?unit=31120&date=2025-05-31").get_data(as_text=True)
     assert "Phường Thới Bình" in csv and "Phường Cái Khế" not in csv

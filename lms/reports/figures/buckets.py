@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, String, and_, case, func, literal, or_, select, text, union_all
+from sqlalchemy import Integer, String, and_, case, false, func, literal, or_, select, text, union_all
 from sqlalchemy.orm import aliased
 
 from ...core.access import subtree_range
@@ -202,8 +202,9 @@ class Buckets:
 
 
 def in_ranges(column, ranges: list[tuple[str, str]]):
-    """``column`` (a path) lies in one of ``ranges``."""
-    return or_(*[and_(column >= lo, column < hi) for lo, hi in ranges])
+    """``column`` (a path) lies in one of ``ranges`` (none: false, as for a unit after its end whose whole
+    subtree went to other units)."""
+    return or_(false(), *[and_(column >= lo, column < hi) for lo, hi in ranges])
 
 
 def units_of_kind(kind: UnitKind, ranges: list[tuple[str, str]], day: dt.date) -> list[Unit]:
