@@ -100,3 +100,23 @@ def test_the_dashboard_takes_a_reused_code_as_the_unit_of_the_pages_date(client,
         assert "Phường Cái Khế (31120)" in options and "Phường Thới Bình (31120)" not in options, url
     csv = client.get("/reports/export/figures.csv?unit=31120&date=2025-05-31").get_data(as_text=True)
     assert "Phường Thới Bình" in csv and "Phường Cái Khế" not in csv
+
+
+def test_many_ranges_read_the_units_first_and_give_the_same_figures(db, tree, make_mediator, make_certificate, freeze, monkeypatch):
+    """Above RESOLVE_ABOVE ranges the units of the ranges are read first and joined by id: the same numbers."""
+    from lms.reports.figures import buckets
+
+    freeze("2026-03-01")
+    for team, n in ((tree.T1, 3), (tree.T2, 4), (tree.T3, 2), (tree.T4, 3)):
+        for k in range(n):
+            m = make_mediator(team, recognized_on=dt.date(2024, 9, 1))
+            if k % 2 == 0:
+                make_certificate(m.person, issued_on=dt.date(2025, 2, 1))
+    assert imports.run_import("units", io.BytesIO(build_file(REFORM)), "caicach.xlsx", tree.P, confirm_changes=True).ok
+    db.session.commit()
+    units = (tree.P, tree.D, tree.C1, tree.C3)
+    plain = {(u.code, day): figures(u, day) for u in units for day in (BEFORE, AFTER)}
+    monkeypatch.setattr(buckets, "RESOLVE_ABOVE", 0)
+    resolved = {(u.code, day): figures(u, day) for u in units for day in (BEFORE, AFTER)}
+    assert resolved == plain
+    assert plain[("92", AFTER)][("92", "Thành phố Cần Thơ", "E1")] == (2 + 2 + 1 + 2, 12)
