@@ -4,7 +4,8 @@ Every kind in ``KINDS`` when the app is created gets ``flask lms <kind> import``
 may instead add :func:`import_command` to its own group (``flask lms certificates import``).
 
 The command line acts for the whole installation (no scope). Exit status 1 and one line per bad
-row when the file is bad; nothing is written unless the whole file is good.
+row when the file is bad; nothing is written unless the whole file is good. The changes a units file makes to
+existing units (renames, moves, ends) are listed, and applied only with ``--confirm-changes``.
 """
 
 from __future__ import annotations
@@ -19,19 +20,25 @@ from .engine import KINDS, run_import
 
 
 def import_command(kind: str) -> click.Command:
-    """``import FILE [--dry-run]`` for one kind (looked up in ``KINDS`` when the command is built)."""
+    """``import FILE [--dry-run] [--confirm-changes]`` for one kind (looked up in ``KINDS`` when the command is built)."""
     spec = KINDS[kind]
 
     @click.command("import", help=f"Import {kind} from an .xlsx or .csv file ({spec.title}).")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--dry-run", is_flag=True, help="Check the whole file and report; write nothing.")
-    def command(file: Path, dry_run: bool) -> None:
+    @click.option(
+        "--confirm-changes", is_flag=True,
+        help="Apply the renames, moves, ends and changes of kind this file makes to existing units (listed by --dry-run).",
+    )
+    def command(file: Path, dry_run: bool, confirm_changes: bool) -> None:
         with file.open("rb") as stream:
             try:
-                result = run_import(kind, stream, file.name, None, dry_run=dry_run)
+                result = run_import(kind, stream, file.name, None, dry_run=dry_run, confirm_changes=confirm_changes)
             except Exception:
                 db.session.rollback()
                 raise
+        for change in result.changes_to_confirm:  # renames, moves, ends of existing units
+            click.echo(str(change), err=not result.ok)
         if not result.ok:
             db.session.rollback()
             if result.file_error:
@@ -40,6 +47,9 @@ def import_command(kind: str) -> click.Command:
                 click.echo(str(error), err=True)
             if result.errors:
                 click.echo(f"{len(result.errors)} lỗi ở {result.bad_rows} dòng (trên {result.rows} dòng). Không có dữ liệu nào được ghi.", err=True)
+            if result.changes_to_confirm and not result.confirmed:
+                click.echo(f"Có {len(result.changes_to_confirm)} thay đổi đơn vị đã có cần xác nhận: "
+                           "chạy lại với --confirm-changes để áp dụng.", err=True)
             raise SystemExit(1)
         if dry_run:
             db.session.rollback()

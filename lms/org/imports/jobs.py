@@ -4,7 +4,8 @@ A 100,000-row roster takes tens of seconds, which is too long for a web request:
 uploads or confirms starts the job and shows its progress (``org/import_job.html``) until the result is there.
 The job runs the engine with the uploader's scope and writes its audit rows in the uploader's name; the
 result (counts, bad rows) is kept on the job row. Progress is reported every chunk of rows
-(``engine.CHUNK``) without committing: the import stays one transaction, all or nothing.
+(``engine.CHUNK``) without committing: the import stays one transaction, all or nothing. The import applies the
+changes to existing units its check listed only when the officer agreed to them (``params["confirm_changes"]``).
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def _run(row: Job, path: Path, dry_run: bool) -> None:
     user = db.session.get(User, row.user_id) if row.user_id else None
     with audit.acting_as(user.id, user.username) if user else nullcontext(), path.open("rb") as stream:
         result = run_import(
-            params["kind"], stream, path.name, scope, dry_run=dry_run, on_progress=lambda done, total: jobs.report(row, done, total)
+            params["kind"], stream, path.name, scope, dry_run=dry_run, confirm_changes=bool(params.get("confirm_changes")),
+            on_progress=lambda done, total: jobs.report(row, done, total),
         )
     if dry_run or not result.ok:
         db.session.rollback()  # run_import has undone its own work; nothing else was written

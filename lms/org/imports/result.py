@@ -64,6 +64,14 @@ class ImportResult:
         return self.file_error is None and not self.errors
 
     @property
+    def only_changes_to_confirm(self) -> bool:
+        """Whether the only errors are the unconfirmed changes (each is one error): confirming them may make it good."""
+        return (
+            self.file_error is None and not self.confirmed and bool(self.changes_to_confirm)
+            and self.error_count == len(self.changes_to_confirm)
+        )
+
+    @property
     def error_count(self) -> int:
         return self.error_total if self.error_total is not None else len(self.errors)
 

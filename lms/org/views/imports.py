@@ -4,7 +4,8 @@ Both the check and the import run as background jobs (``org.imports.jobs``): the
 start one and redirect to its page, which shows the progress and then the result (counts, every bad row).
 The uploaded file is kept under ``instance/uploads/`` (or ``IMPORT_UPLOAD_DIR``) between the check and the import, named by
 the uploader's id and a random token; it is deleted after a successful import, and files older
-than a day are swept on every upload.
+than a day are swept on every upload. When the check lists changes to existing units (a unit renamed, moved,
+ended), the import applies them only if the officer ticks that they agree to them.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def _index(forms: dict | None = None, status: int = 200):
     return render_template("org/imports.html", kinds=KINDS, forms=forms), status
 
 
-def _result(spec, result, token: str | None, filename: str | None, status: int = 200, job_id: int | None = None):
+def _result(spec, result, token: str | None, filename: str | None, status: int = 200, job_id: int | None = None, confirm_form=None):
     return (
         render_template(
             "org/import_result.html",
@@ -96,19 +97,20 @@ def _result(spec, result, token: str | None, filename: str | None, status: int =
             job_id=job_id,
             entity_titles=ENTITY_TITLES,
             errors=result.errors[:ERRORS_SHOWN],
-            confirm_form=ImportConfirmForm(data={"token": token}) if token else None,
+            confirm_form=confirm_form or (ImportConfirmForm(data={"token": token, "job": job_id}) if token else None),
             upload_form=ImportUploadForm(prefix=spec.key, formdata=None),
         ),
         status,
     )
 
 
-def _start(kind: str, path: Path, filename: str, token: str, dry_run: bool):
+def _start(kind: str, path: Path, filename: str, token: str, dry_run: bool, confirm_changes: bool = False):
     """Check or import ``path`` as a job in the user's scope; its page shows the progress, then the result."""
     scope = _scope()
     row = jobs.start(
         "import",
-        {"kind": kind, "path": str(path), "filename": filename, "token": token, "dry_run": dry_run, "scope_unit_id": scope.id if scope else None},
+        {"kind": kind, "path": str(path), "filename": filename, "token": token, "dry_run": dry_run,
+         "confirm_changes": confirm_changes, "scope_unit_id": scope.id if scope else None},
         user_id=current_user.id,
     )
     return redirect(url_for("org.import_job", job_id=row.id))
@@ -117,6 +119,16 @@ def _start(kind: str, path: Path, filename: str, token: str, dry_run: bool):
 def _import_job(job_id: int):
     row = jobs.get_own_job(job_id)
     if row.kind != "import":
+        abort(404)
+    return row
+
+
+def _confirmed_job(kind: str, form: ImportConfirmForm):
+    """The finished job of this file whose result the officer confirms (the check), when the form names it."""
+    if not form.job.data:
+        return None
+    row = _import_job(int(form.job.data))
+    if row.result is None or row.params.get("kind") != kind or row.params.get("token") != form.token.data:
         abort(404)
     return row
 
@@ -165,16 +177,20 @@ def import_check(kind: str):
 @roles_required(*OFFICERS)
 def import_run(kind: str):
     """The real import of a checked file, as a job: all rows in one transaction, or nothing."""
-    _spec(kind)
+    spec = _spec(kind)
     form = ImportConfirmForm()
     if not form.validate_on_submit():
         flash("Yêu cầu nhập dữ liệu không hợp lệ. Hãy tải tệp lên lại.", "danger")
         return redirect(url_for("org.imports"))
     path = _stored(kind, form.token.data)
+    seen = _confirmed_job(kind, form)
+    if seen is not None and seen.result.get("changes") and not form.confirm_changes.data:
+        form.confirm_changes.errors.append("Hãy đánh dấu đồng ý các thay đổi trước khi nhập.")
+        return _result(spec, ImportResult.from_data(seen.result), form.token.data, seen.params.get("filename"), 400, seen.id, form)
     if not claim(path):
         flash("Tệp này đang được nhập (có thể bạn đã bấm «Nhập dữ liệu» hai lần). Hãy chờ kết quả của lần nhập trước.", "warning")
         return redirect(url_for("org.imports"))
-    return _start(kind, path, "", form.token.data, dry_run=False)
+    return _start(kind, path, "", form.token.data, dry_run=False, confirm_changes=form.confirm_changes.data)
 
 
 @bp.route("/imports/jobs/<int:job_id>")
@@ -191,9 +207,13 @@ def import_job(job_id: int):
     result = ImportResult.from_data(row.result)
     if result.dry_run:
         still_there = not result.file_error and Path(params["path"]).is_file()
-        return _result(spec, result, params["token"] if still_there else None, params.get("filename"), 200 if result.ok else 422, row.id)
+        status = 200 if result.ok or result.only_changes_to_confirm else 422
+        return _result(spec, result, params["token"] if still_there else None, params.get("filename"), status, row.id)
     if not result.ok:
-        flash("Dữ liệu đã thay đổi từ lúc kiểm tra và tệp không còn hợp lệ. Không có dữ liệu nào được ghi.", "danger")
+        if result.only_changes_to_confirm:
+            flash("Các thay đổi đơn vị đã có chưa được đồng ý nên không có dữ liệu nào được ghi.", "danger")
+        else:
+            flash("Dữ liệu đã thay đổi từ lúc kiểm tra và tệp không còn hợp lệ. Không có dữ liệu nào được ghi.", "danger")
         still_there = Path(params["path"]).is_file()
         return _result(spec, result, params["token"] if still_there and result.errors else None, None, 422, row.id)
     return render_template("org/import_done.html", spec=spec, result=result, entity_titles=ENTITY_TITLES)
