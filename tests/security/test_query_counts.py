@@ -59,6 +59,7 @@ EXCLUDED = {
     "org.import_errors": "one import job's bad rows, kept on the job row (org/views/imports.py)",
     "org.import_job": "one import job's progress, then its result kept on the job row (one statement for the job)",
     "org.import_template": "an empty template spreadsheet",
+    "org.units_official_job": "one official-list job's progress, then its result kept on the job row (org/views/official.py)",
     "org.token_revoke": "confirmation form for one token",
     "reports.annual_report": "PDF built from reports/figures/ (a fixed number of statements, "
     "tests/reports/test_figures.py) and the same tables as the dashboard",
