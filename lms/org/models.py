@@ -30,7 +30,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core import clock
 from ..core import format as fmt
-from ..core.access import subtree
 from ..core.collation import person_sort_key, team_sort_key, unit_sort_key
 from ..core.models import IdMixin, TimestampMixin, TitledEnum, binary_string
 from ..core.roles import Role
@@ -129,8 +128,8 @@ TrainerLevel.TITLES = {"province": "Cấp tỉnh", "district": "Cấp huyện"}
 
 
 def _unit_ids_in(path: str):
-    """Ids of the units in the subtree at ``path`` (one indexed range scan)."""
-    return select(Unit.id).where(subtree(Unit.path, path))
+    """Ids of the units in the scope of the unit at ``path`` (:meth:`Unit.scope_clause`)."""
+    return select(Unit.id).where(Unit.scope_clause(path))
 
 
 # --------------------------------------------------------------------------- units
@@ -173,7 +172,11 @@ class Unit(IdMixin, TimestampMixin, db.Model):
 
     @classmethod
     def scope_clause(cls, path: str):
-        return subtree(cls.path, path)
+        """The units an account bound to the unit at ``path`` sees today: its subtree, and the subtrees of the units
+        merged into it by today (``org.history.scope_ranges``; one indexed range scan per range, one when nothing merged)."""
+        from .history import in_ranges, scope_ranges
+
+        return in_ranges(cls.path, scope_ranges(path))
 
     @property
     def ancestor_ids(self) -> list[int]:

@@ -25,8 +25,9 @@ from __future__ import annotations
 import datetime as dt
 
 from ...core import cache
+from ...org.history import in_ranges, merged_predecessors, unit_ranges
 from ...org.models import Unit
-from .buckets import Buckets, in_ranges, inside, merged_predecessors, unit_ranges, units_of_kind
+from .buckets import Buckets, inside, units_of_kind
 from .compute import coverage
 from .plan import DEFAULT_TITLES, figure_item, figure_title, plan_for, plan_target
 from .queries import (

@@ -13,13 +13,12 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
-from dataclasses import dataclass
 
-from sqlalchemy import Integer, String, and_, case, false, func, literal, or_, select, text, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy import Integer, String, and_, case, func, literal, select, text, union_all
 
 from ...core.access import subtree_range
 from ...extensions import db
+from ...org.history import in_ranges, outer_first, range_minus
 from ...org.models import Unit, UnitKind
 
 
@@ -27,121 +26,15 @@ def _valid_on(model, day: dt.date):
     return model.active_clause(day)
 
 
-@dataclass(frozen=True)
-class Merge:
-    """A unit that ended with a successor: from the day after ``valid_to`` its subtree counts where the successor is."""
-
-    path: str
-    valid_to: dt.date
-    successor_path: str
-
-
-def _within(path: str, ranges: list[tuple[str, str]]) -> bool:
-    return any(lo <= path < hi for lo, hi in ranges)
-
-
-class Merges(list):
-    """The merged units (:class:`Merge`), with, per day, those done by then sorted by successor path and by path,
-    so :func:`unit_ranges` finds the merges inside a range by bisection instead of walking them all (a province with
-    its whole history has hundreds, and a coverage asks for the ranges of every child)."""
-
-    def __init__(self, merges=()):
-        super().__init__(merges)
-        self._by_day: dict[dt.date, tuple[list, list]] = {}
-
-    def done_by(self, day: dt.date) -> tuple[list[tuple[str, Merge]], list[tuple[str, Merge]]]:
-        if day not in self._by_day:
-            done = [m for m in self if m.valid_to < day]
-            self._by_day[day] = (sorted(((m.successor_path, m) for m in done), key=lambda t: t[0]),
-                                 sorted(((m.path, m) for m in done), key=lambda t: t[0]))
-        return self._by_day[day]
-
-
-def _inside(index: list[tuple[str, Merge]], lo: str, hi: str) -> list[Merge]:
-    """The merges of ``index`` whose key (a path) lies in ``[lo, hi)``."""
-    start = bisect.bisect_left(index, lo, key=lambda t: t[0])
-    end = bisect.bisect_left(index, hi, key=lambda t: t[0])
-    return [m for _, m in index[start:end]]
-
-
-def _outer_first(ranges) -> list[tuple[str, str]]:
-    """Path order, a range before those it holds (same start: the larger end first)."""
-    return sorted(sorted(ranges, key=lambda r: r[1], reverse=True), key=lambda r: r[0])
-
-
-def _outermost(ranges: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """``ranges`` without those inside another (path ranges nest or are disjoint), in path order."""
-    out: list[tuple[str, str]] = []
-    for lo, hi in _outer_first(set(ranges)):
-        if out and out[-1][0] <= lo and hi <= out[-1][1]:
-            continue
-        out.append((lo, hi))
-    return out
-
-
-def unit_ranges(unit: Unit, merges: list[Merge], day: dt.date) -> list[tuple[str, str]]:
-    """The path ranges that count in ``unit`` on ``day``: its own subtree, plus the subtree of every unit that ended
-    before ``day`` with its successor in those ranges (transitively: a commune merged into it, a village that moved
-    to one of its communes), minus the subtree of every such unit inside them whose successor lies outside (a
-    village of a merged commune that went to another commune: a split; transitively too). Before a merge, nothing
-    moves, so figures for a past day never change when the tree is reorganized later."""
-    if not isinstance(merges, Merges):
-        merges = Merges(merges)
-    by_successor, by_path = merges.done_by(day)
-    out = [subtree_range(unit.path)]
-    queue = list(out)
-    while queue:  # what merged into the ranges found so far, and into what merged into them
-        lo, hi = queue.pop()
-        for m in _inside(by_successor, lo, hi):
-            if not _within(m.path, out):
-                out.append(subtree_range(m.path))
-                queue.append(out[-1])
-    out = _outermost(out)
-    changed = True
-    while changed:  # a unit inside whose successor lies outside leaves, with what merged into it
-        changed = False
-        for lo, hi in list(out):
-            for m in _inside(by_path, lo, hi):
-                if not _within(m.successor_path, out):
-                    gone = subtree_range(m.path)
-                    out = [piece for a, b in out for piece in (_minus(a, b, [gone]) if a <= gone[0] and gone[1] <= b else [(a, b)])]
-                    changed = True
-                    break
-            if changed:
-                break
-    return out
-
-
 def _nested(ranges: set[tuple[str, str]]) -> set[tuple[str, str]]:
     """The ranges inside another of ``ranges`` (path ranges nest or are disjoint): one walk in path order."""
     out, open_ = set(), []
-    for lo, hi in _outer_first(ranges):
+    for lo, hi in outer_first(ranges):
         while open_ and open_[-1][1] <= lo:
             open_.pop()
         if open_ and open_[-1][0] <= lo and hi <= open_[-1][1]:
             out.add((lo, hi))
         open_.append((lo, hi))
-    return out
-
-
-def merged_predecessors() -> Merges:
-    """Every unit that ended with a successor (whatever the date; :func:`unit_ranges` picks by date), in one query."""
-    successor = aliased(Unit)
-    rows = db.session.execute(
-        select(Unit.path, Unit.valid_to, successor.path).join(successor, successor.id == Unit.successor_id).where(Unit.valid_to.is_not(None))
-    )
-    return Merges(Merge(path, valid_to, successor_path) for path, valid_to, successor_path in rows)
-
-
-def _minus(lo: str, hi: str, covered: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The range ``[lo, hi)`` without the ``covered`` ranges (path ranges nest or are disjoint)."""
-    out, cur = [], lo
-    for a, b in sorted(r for r in covered if r[0] < hi and r[1] > lo):
-        if a > cur:
-            out.append((cur, a))
-        cur = max(cur, b)
-    if cur < hi:
-        out.append((cur, hi))
     return out
 
 
@@ -203,7 +96,7 @@ class Buckets:
         root_only = [_exactly(root.path)] + [subtree_range(u.path) for u in others]
         root_only += [r for r in root_ranges if r != own]  # units merged into the root
         for lo, hi in root_only:
-            self.rows.extend((None, 1, a, b) for a, b in _minus(lo, hi, covered))
+            self.rows.extend((None, 1, a, b) for a, b in range_minus(lo, hi, covered))
         return self
 
     def units(self):
@@ -295,12 +188,6 @@ class Buckets:
         if self.root_id is None:
             return keyed_rows(per)
         return keyed_rows(union_all(per, select(literal(self.root_id, Integer), *counts).where(f.c.in_root == 1)))
-
-
-def in_ranges(column, ranges: list[tuple[str, str]]):
-    """``column`` (a path) lies in one of ``ranges`` (none: false, as for a unit after its end whose whole
-    subtree went to other units)."""
-    return or_(false(), *[and_(column >= lo, column < hi) for lo, hi in ranges])
 
 
 def units_of_kind(kind: UnitKind, ranges: list[tuple[str, str]], day: dt.date) -> list[Unit]:

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from ...core import clock
 from ...extensions import db
+from ...org.history import merged_predecessors, unit_ranges
 from ...org.models import Plan, Unit, UnitKind
-from .buckets import Buckets, inside, merged_predecessors, unit_ranges, units_of_kind
+from .buckets import Buckets, inside, units_of_kind
 from .plan import plan_for, plan_target
 from .queries import case_figures, e3_figures, level_counts, people_figures, team_figures, trainer_figures
 from .result import Coverage, Figure, UnitFigures, not_applicable

@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from ...certificates.models import Certificate
 from ...core import cache
 from ...learning.models import MaterialAccess
+from ...org.history import unit_ranges
 from ...org.models import (
     CaseStat,
     Gender,
@@ -27,7 +28,7 @@ from ...org.models import (
     Unit,
     UnitKind,
 )
-from .buckets import Buckets, keyed_rows, unit_ranges
+from .buckets import Buckets, keyed_rows
 
 #: The data generation of the figures (``core/cache.py``): it changes in the transaction that changes any row of
 #: these tables — every table the figures read (here, the units in ``buckets.py``, the plans in ``plan.py``);
