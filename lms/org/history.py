@@ -147,9 +147,9 @@ def session_merges() -> Merges:
     """:func:`merged_predecessors`, read once per request (or session, outside one) and forgotten when the session
     writes or its transaction ends."""
     info = db.session.info
-    owner = id(request._get_current_object()) if has_request_context() else None
+    owner = request._get_current_object() if has_request_context() else None  # held, so never mistaken for a later one
     memo = info.get(_MERGES)
-    if memo is None or memo[0] != owner:
+    if memo is None or memo[0] is not owner:
         memo = info[_MERGES] = (owner, merged_predecessors())
     return memo[1]
 
