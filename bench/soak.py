@@ -669,12 +669,15 @@ def prepare(app, counts: dict[str, int], seed: int, import_rows: int) -> dict:
                 m["class"] = info
             plan["accounts"]["trainer"].append({"username": username, "person_id": person_id, "class": info})
 
-        communes = list(db.session.scalars(select(Unit).where(Unit.kind == UnitKind.COMMUNE, Unit.parent_id == province.id).order_by(Unit.id)))
+        communes = list(db.session.scalars(
+            select(Unit).where(Unit.kind == UnitKind.COMMUNE, Unit.parent_id == province.id, Unit.valid_to.is_(None)).order_by(Unit.id)
+        ))
         for n, commune in enumerate(rng.sample(communes[1:], counts["officer"])):
             username = f"soak.tuphap{n + 1:02d}"
             accounts.create_user(username=username, role=Role.COMMUNE_OFFICER, unit=commune, password=PASSWORD, must_change_password=False,
                                  full_name=f"Công chức Tư pháp - Hộ tịch {commune.name}")
-            villages = [v.code for v in commune.children if v.kind == UnitKind.VILLAGE]
+            # the villages stay under the old communes that went into the new one (its scope)
+            villages = list(db.session.scalars(select(Unit.code).where(Unit.kind == UnitKind.VILLAGE, Unit.scope_clause(commune.path)).order_by(Unit.code)))
             plan["accounts"]["officer"].append({"username": username, "index": n + 1, "unit_id": commune.id, "unit_name": commune.name, "villages": villages})
         for n in range(counts["admin"]):
             username = f"soak.sotuphap{n + 1:02d}"

@@ -1,10 +1,15 @@
 """``flask lms demo``: a demo province shaped like today's Cần Thơ.
 
-Two levels since 1 July 2025: the province, then about a hundred communes
-(phường and xã, names in the style of Cần Thơ, Sóc Trăng and Hậu Giang), each
-with about ten villages (khu vực / ấp) holding one mediation team each, five to
-seven mediators per team, province-level trainers, legal supporters, and one
-account per role with a fixed, printed password.
+Two levels since 1 July 2025: the province, then its 103 real communes (phường and
+xã, with the official codes), each with about ten villages (khu vực / ấp) holding one
+mediation team each, five to seven mediators per team, province-level trainers, legal
+supporters, and one account per role with a fixed, printed password.
+
+The reform is in it: the shipped history (the old provinces Hậu Giang and Sóc Trăng,
+the districts, the 263 old communes, ended on 30 June 2025, each with its successor)
+is loaded, and the villages stay under the old communes they belonged to, which count
+in their new commune since 1 July 2025. So the figures of 2024 are those of the old
+communes, and today's those of the new ones.
 
 Everything is drawn from ``random.Random(seed)``, so a seed always gives the
 same province. The tree goes through the roster services (units need their
@@ -25,7 +30,6 @@ from flask.cli import AppGroup
 from sqlalchemy import delete, exc, func, insert, or_, select, true, update
 
 from ..core import clock
-from ..core.access import subtree
 from ..core.cli import register_setup_step
 from ..core.collation import person_sort_key
 from ..core.errors import ServiceError
@@ -191,7 +195,7 @@ def demo_logins() -> list[DemoLogin]:
     province = demo_province()
     if province is None:
         return []
-    in_demo = User.unit_id.in_(select(Unit.id).where(subtree(Unit.path, province.path)))
+    in_demo = User.unit_id.in_(select(Unit.id).where(Unit.scope_clause(province.path)))
     wanted = (
         (Role.SYSTEM_ADMIN, User.username == "admin"),
         (Role.PROVINCE_ADMIN, User.username == "sotuphap"),
@@ -323,9 +327,10 @@ class DemoBuilder:
         pilots = set(rng.sample(candidates, min(n_pilot, len(candidates))))
         n_model = max(1, round(5 * self.communes / 100))
         models = set(rng.sample(range(self.communes), n_model))
-        communes, villages = [], []
+        official_codes = {u.code for u in official.official_units(PROVINCE_CODE)}
+        communes = []
         for i, (code, name, is_phuong, khmer) in enumerate(names):
-            commune = roster.create_unit(
+            communes.append(roster.create_unit(
                 code=code,
                 name=name,
                 kind=UnitKind.COMMUNE,
@@ -334,13 +339,21 @@ class DemoBuilder:
                 is_pilot=i in pilots,
                 ethnic_minority_area=khmer,
                 model_commune_year=min(rng.choice((2024, 2025)), self.today.year) if i in models else None,
-            )
-            communes.append(commune)
-            n_villages = rng.randint(8, 12)
+                valid_from=official.REFORM_DAY if code in official_codes else None,  # a made-up commune has no history
+            ))
+        predecessors = self.load_history(communes)
+        villages = []
+        for i, ((_code, _name, is_phuong, khmer), commune) in enumerate(zip(names, communes, strict=True)):
+            # the villages (and their teams and mediators) stay under the old communes they belonged to before
+            # 1 July 2025, which count in the new commune since: trainings of 2024 are under the old communes
+            parents = predecessors.get(commune.id) or [commune]
+            for old in parents:
+                old.ethnic_minority_area = khmer  # the old communes of a Khmer area were Khmer areas too
+            n_villages = max(rng.randint(8, 12), len(parents))
             if is_phuong:
-                plan = [(f"Khu vực {j}", False) for j in range(1, n_villages + 1)]
+                plan = [("Khu vực", False)] * n_villages  # numbered within each old commune
             else:
-                kinh = rng.sample(AP, n_villages)
+                kinh = rng.sample(AP, min(n_villages, len(AP)))
                 plan = []
                 for ap in kinh:
                     if khmer and rng.random() < 0.5 or not khmer and rng.random() < 0.08:
@@ -358,12 +371,32 @@ class DemoBuilder:
                     seen.add(label)
                     unique.append((f"Ấp {label}", flagged))
                 plan = unique
-            for j, (vname, flagged) in enumerate(plan, start=1):
+            numbers: dict[int, int] = {}
+            for j, (vname, flagged) in enumerate(plan):
+                parent = parents[j * len(parents) // len(plan)]
+                k = numbers[parent.id] = numbers.get(parent.id, 0) + 1
                 village = roster.create_unit(
-                    code=f"{commune.code}-{j:02d}", name=vname, kind=UnitKind.VILLAGE, parent=commune, ethnic_minority_area=flagged
+                    code=f"{parent.code}-{k:02d}", name=f"{vname} {k}" if is_phuong else vname, kind=UnitKind.VILLAGE, parent=parent,
+                    ethnic_minority_area=flagged,
                 )
                 villages.append(_Village(village, i, khmer or flagged))
         return province, communes, villages
+
+    def load_history(self, communes: list[Unit]) -> dict[int, list[Unit]]:
+        """The shipped history of the reform for the demo's real communes (the old provinces, districts and communes
+        that went into them, ended on 30 June 2025); returns each new commune's old communes, in code order."""
+        real = [c for c in communes if c.valid_from is not None]
+        result = official.load_history(PROVINCE_CODE, successors={c.code for c in real})
+        if not result.ok:
+            problems = [result.file_error] if result.file_error else [str(e) for e in result.errors[:3]]
+            raise ServiceError("Không nạp được lịch sử sắp xếp đơn vị của Cần Thơ: " + "; ".join(problems))
+        old = db.session.scalars(
+            select(Unit).where(Unit.kind == UnitKind.COMMUNE, Unit.successor_id.in_([c.id for c in real])).order_by(Unit.code)
+        ).all()
+        out: dict[int, list[Unit]] = {}
+        for unit in old:
+            out.setdefault(unit.successor_id, []).append(unit)
+        return out
 
     # -- teams and mediators
 
@@ -499,8 +532,10 @@ class DemoBuilder:
 
 
 def _remove_demo(province: Unit) -> None:
-    """Delete the demo province: its units, teams, people, roles, accounts and their audit rows."""
-    units = select(Unit.id).where(subtree(Unit.path, province.path))
+    """Delete the demo province and what merged into it: its units, teams, people, roles, accounts and their audit
+    rows."""
+    in_demo = Unit.scope_clause(province.path)  # ranges read now, before anything is deleted
+    units = select(Unit.id).where(in_demo)
     teams = select(Team.id).where(Team.unit_id.in_(units))
     people = select(Person.id).where(Person.unit_id.in_(units))
     users = select(User.id).where(or_(User.unit_id.in_(units), User.person_id.in_(people)))
@@ -520,9 +555,9 @@ def _remove_demo(province: Unit) -> None:
     db.session.execute(delete(Person).where(Person.id.in_(people)))
     db.session.execute(delete(Team).where(Team.id.in_(teams)))
     db.session.execute(update(Unit).where(Unit.successor_id.in_(units)).values(successor_id=None))
-    depths = db.session.scalars(select(Unit.depth).where(subtree(Unit.path, province.path)).distinct()).all()
+    depths = db.session.scalars(select(Unit.depth).where(in_demo).distinct()).all()
     for depth in sorted(depths, reverse=True):
-        db.session.execute(delete(Unit).where(subtree(Unit.path, province.path), Unit.depth == depth))
+        db.session.execute(delete(Unit).where(in_demo, Unit.depth == depth))
     db.session.flush()
     db.session.expunge_all()
 

@@ -16,7 +16,6 @@ from sqlalchemy import func, insert, select
 from ..certificates.models import Certificate, SerialCounter
 from ..certificates.services import new_verification_code, settings_for
 from ..core import clock
-from ..core.access import subtree
 from ..core.cli import register_setup_step
 from ..curriculum.services import current_program
 from ..extensions import db
@@ -33,7 +32,8 @@ def seed_history(seed: int = 2026) -> str:
     hgv, thv = current_program("hgv"), current_program("thv")
     if hgv is None or thv is None:
         return "curriculum not imported"
-    in_province = Person.unit_id.in_(select(Unit.id).where(subtree(Unit.path, province.path)))
+    in_demo = Unit.scope_clause(province.path)  # with the old communes merged into it, where the villages are
+    in_province = Person.unit_id.in_(select(Unit.id).where(in_demo))
     if db.session.scalar(select(func.count(Certificate.id)).join(Person).where(in_province)):
         return "already there"
     rng = random.Random(seed)
@@ -82,7 +82,7 @@ def seed_history(seed: int = 2026) -> str:
     for year, last in counters.items():
         db.session.merge(SerialCounter(unit_id=province.id, year=year, last=last))
 
-    teams = db.session.scalars(select(Team.id).join(Unit, Unit.id == Team.unit_id).where(subtree(Unit.path, province.path))).all()
+    teams = db.session.scalars(select(Team.id).join(Unit, Unit.id == Team.unit_id).where(in_demo)).all()
     quarters = [(y, q) for y in range(2024, today.year + 1) for q in range(1, 5) if dt.date(y, 3 * q - 2, 1) <= today and (y, q) >= (2024, 1)]
     cases = []
     for team_id in teams:

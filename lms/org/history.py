@@ -108,6 +108,22 @@ def unit_ranges(unit: Unit | str, merges: list[Merge], day: dt.date) -> list[tup
     return out
 
 
+def merged_into(path: str, merges: list[Merge], day: dt.date) -> list[str]:
+    """The paths of the units that ended before ``day`` with the unit at ``path`` as successor, and of those that
+    ended into them (an old district's communes would not: they have their own successors)."""
+    if not isinstance(merges, Merges):
+        merges = Merges(merges)
+    by_successor, _ = merges.done_by(day)
+    out, queue = [], [path]
+    while queue:
+        key = queue.pop()
+        for m in _inside(by_successor, key, key + "\0"):  # exactly ``key``: no string lies between it and key + NUL
+            if m.path not in out:
+                out.append(m.path)
+                queue.append(m.path)
+    return out
+
+
 def merged_predecessors() -> Merges:
     """Every unit that ended with a successor (whatever the date; :func:`unit_ranges` picks by date), in one query."""
     successor = aliased(Unit)

@@ -165,7 +165,7 @@ def figures_csv_rows(cov: Coverage) -> Iterator[list[Any]]:
     for level, uf in [("Đơn vị đang xem", cov.root)] + [("Đơn vị cấp dưới", c) for c in cov.children]:
         for code in CODES:
             f = uf.figures[code]
-            yield [uf.unit.code, uf.unit.name, level, code, figure_title(cov.plan, code), f.numerator, f.denominator, f.value, f.target,
+            yield [uf.unit.code, uf.label, level, code, figure_title(cov.plan, code), f.numerator, f.denominator, f.value, f.target,
                    STATUS_TITLES[f.status], f.note]
 
 

@@ -139,7 +139,7 @@ def _bars(cov: Coverage, code: str):
     bars = []
     for child in cov.children:
         f = child.figures[code]
-        bars.append(charts.Bar(child.unit.name, f.value, f.status, f"{f.numerator}/{f.denominator}" if f.denominator else "", f.target))
+        bars.append(charts.Bar(child.label, f.value, f.status, f"{f.numerator}/{f.denominator}" if f.denominator else "", f.target))
     title = f"{code} – {figure_title(cov.plan, code)}: theo đơn vị cấp dưới"
     return charts.bar_chart(bars, cov.figures[code].target, title)
 

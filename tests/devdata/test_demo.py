@@ -21,6 +21,8 @@ from lms.org.models import (
     User,
 )
 from lms.org.services import roster
+from lms.org.services.official import REFORM_DAY
+from lms.reports.figures import coverage
 from tests.conftest import Auth, truncate_all
 
 TODAY = "2026-06-15"
@@ -66,21 +68,37 @@ def test_small_demo_province(app, runner, db, freeze):
     for name in ("admin", "sotuphap", "tuphap.ninhkieu", "taphuanvien", demo.DEMO_PASSWORD, "Hòa giải viên"):
         assert name in result.output
 
-    # the tree: province -> 3 communes (phường and xã) -> ~10 villages each; no district level
-    province = db.session.scalar(select(Unit).where(Unit.kind == UnitKind.PROVINCE))
+    # today's tree: province -> 3 communes (phường and xã); no district level
+    current = Unit.valid_to.is_(None)
+    province = db.session.scalar(select(Unit).where(Unit.kind == UnitKind.PROVINCE, current))
     assert (province.code, province.name) == ("92", "Thành phố Cần Thơ")
-    assert count(db, select(Unit).where(Unit.kind == UnitKind.PROVINCE)) == 1
-    assert count(db, select(Unit).where(Unit.kind == UnitKind.DISTRICT)) == 0
-    communes = db.session.scalars(select(Unit).where(Unit.kind == UnitKind.COMMUNE).order_by(Unit.code)).all()
+    assert count(db, select(Unit).where(Unit.kind == UnitKind.PROVINCE, current)) == 1
+    assert count(db, select(Unit).where(Unit.kind == UnitKind.DISTRICT, current)) == 0
+    communes = db.session.scalars(select(Unit).where(Unit.kind == UnitKind.COMMUNE, current).order_by(Unit.code)).all()
     assert [c.name for c in communes] == ["Phường Ninh Kiều", "Xã Phong Điền", "Xã Lai Hòa"]
     # the real communes of Cần Thơ since 1 July 2025, with the state's codes and types
     assert [(c.code, c.unit_type) for c in communes] == [("31135", "phường"), ("31299", "xã"), ("31810", "xã")]
-    assert all(c.parent_id == province.id for c in communes)
+    assert all(c.parent_id == province.id and c.valid_from == REFORM_DAY for c in communes)
     assert any(c.ethnic_minority_area for c in communes)  # a Khmer area
     assert any(c.is_pilot for c in communes)
+
+    # the past: the old communes that went into them (the shipped history), under their districts and provinces,
+    # ended on 30 June 2025; Lai Hòa was in Sóc Trăng
+    old = db.session.scalars(select(Unit).where(Unit.kind == UnitKind.COMMUNE, ~current).order_by(Unit.code)).all()
+    assert {(u.code, u.name, u.successor.code) for u in old if u.successor.code == "31135"} == {
+        ("31123", "Phường Thới Bình", "31135"), ("31135", "Phường Tân An", "31135"), ("31144", "Phường Xuân Khánh", "31135"),
+    }
+    assert {u.successor_id for u in old} == {c.id for c in communes}
+    assert all(u.valid_to == REFORM_DAY - dt.timedelta(days=1) for u in old)
+    assert {u.parent.parent.code for u in old} == {"92", "94"}
+    assert db.session.scalar(select(Unit).where(Unit.code == "94")).successor_id == province.id
+    assert count(db, select(Unit).where(Unit.kind == UnitKind.DISTRICT)) == len({u.parent_id for u in old})
+
+    # ~10 villages per new commune, under its old communes (each old commune has some)
     villages = db.session.scalars(select(Unit).where(Unit.kind == UnitKind.VILLAGE)).all()
     assert 24 <= len(villages) <= 36
-    assert all(v.path.startswith(v.parent.path) and v.depth == 2 for v in villages)
+    assert {v.parent_id for v in villages} == {u.id for u in old}
+    assert all(v.path.startswith(v.parent.path) and v.depth == 3 and v.code.startswith(v.parent.code + "-") for v in villages)
     assert {v.name.split()[0] for v in villages} <= {"Khu", "Ấp"}
 
     # one team per village
@@ -129,7 +147,7 @@ def test_small_demo_province(app, runner, db, freeze):
     assert users[Role.TRAINER].person.appointments[0].is_active
     mediator = users[Role.MEDIATOR]
     assert mediator.username == mediator.person.phone
-    assert mediator.person.unit.parent_id == communes[0].id
+    assert mediator.person.unit.parent.successor_id == communes[0].id  # a village of one of Ninh Kiều's old communes
     assert mediator.username in result.output
     for user in users.values():
         assert not user.must_change_password
@@ -140,6 +158,49 @@ def test_small_demo_province(app, runner, db, freeze):
     assert page.status_code == 200
     assert "Phường Ninh Kiều" in page.get_data(as_text=True)
     assert fresh_login(app, "admin", "wrong-password").status_code == 200
+
+    # the officer of the new Ninh Kiều sees the villages of its old communes, and can open their mediators
+    with app.app_context():
+        officer = Auth(app.test_client())
+        officer.login(users[Role.COMMUNE_OFFICER].username, demo.DEMO_PASSWORD)
+        page = officer.client.get(f"/org/units/{mediator.person.unit_id}")
+        assert page.status_code == 200 and mediator.person.unit.name in page.get_data(as_text=True)
+        assert officer.client.get(f"/org/people/{mediator.person_id}").status_code == 200
+        other = next(v for v in villages if v.parent.successor_id != communes[0].id)
+        assert officer.client.get(f"/org/units/{other.id}").status_code == 404
+
+
+def test_demo_figures_are_the_old_communes_before_the_reform_and_the_new_after(runner, db, freeze):
+    freeze(TODAY)
+    assert run(runner).exit_code == 0
+    province = db.session.scalar(select(Unit).where(Unit.code == "92"))
+    ninh_kieu = db.session.scalar(select(Unit).where(Unit.code == "31135", Unit.valid_to.is_(None)))
+    old = db.session.scalars(select(Unit).where(Unit.successor_id == ninh_kieu.id)).all()
+
+    def mediators(unit, day):
+        return coverage(unit, day).figures["E1"].denominator or 0
+
+    def active(units, day):
+        villages = select(Unit.id).where(Unit.parent_id.in_([u.id for u in units]))
+        return count(db, select(MediatorMembership.person_id).distinct().join(Team).where(
+            Team.unit_id.in_(villages), MediatorMembership.recognized_on <= day,
+            (MediatorMembership.left_on.is_(None)) | (MediatorMembership.left_on > day)))
+
+    before, after = dt.date(2024, 12, 31), dt.date.fromisoformat(TODAY)
+    assert active(old, before) > 0
+    # 2024: the new commune did not exist; its mediators counted in their old communes
+    assert mediators(ninh_kieu, before) == 0
+    assert sum(mediators(u, before) for u in old) == active(old, before)
+    # today: all of them in the new commune, and the province counts those of old Sóc Trăng too
+    assert mediators(ninh_kieu, after) == active(old, after)
+    # its dashboard lists those villages, each with its old commune
+    labels = [uf.label for uf in coverage(ninh_kieu, after).children]
+    assert len(labels) == count(db, select(Unit).where(Unit.parent_id.in_([u.id for u in old])))
+    assert "Khu vực 1 (Phường Thới Bình)" in labels and "Khu vực 1 (Phường Tân An)" in labels
+    lai_hoa = db.session.scalar(select(Unit).where(Unit.code == "31810", Unit.valid_to.is_(None)))
+    assert mediators(lai_hoa, after) > 0
+    assert mediators(province, after) == count(db, select(MediatorMembership.person_id).distinct().where(
+        (MediatorMembership.left_on.is_(None)) | (MediatorMembership.left_on > after)))
 
 
 def test_same_seed_gives_same_province(runner, db, freeze):
@@ -163,7 +224,7 @@ def test_same_seed_gives_same_province(runner, db, freeze):
     # another seed, another province
     assert run(runner, "--seed", "8", "--force").exit_code == 0
     other = snapshot(db)
-    assert other[0][-1] == first[0][-1] == ("92", "Thành phố Cần Thơ", False, False)  # the province itself
+    assert ("92", "Thành phố Cần Thơ", False, False) in set(other[0]) & set(first[0])  # the province itself
     assert {p.full_name for p in other[1]} != {p.full_name for p in first[1]}
 
 

@@ -120,3 +120,34 @@ def test_many_ranges_read_the_units_first_and_give_the_same_figures(db, tree, ma
     resolved = {(u.code, day): figures(u, day) for u in units for day in (BEFORE, AFTER)}
     assert resolved == plain
     assert plain[("92", AFTER)][("92", "Thành phố Cần Thơ", "E1")] == (2 + 2 + 1 + 2, 12)
+
+
+def test_a_pilot_commune_counts_the_villages_of_the_old_communes_it_absorbed(db, tree, make_mediator, freeze):
+    """E2 (pilot communes): the new Cái Khế is a pilot; after 1 July 2025 the mediators of the villages kept under
+    its old communes are in a pilot commune, before it they were not (neither old commune was one)."""
+    from sqlalchemy import select
+
+    from lms.org.models import Unit
+
+    freeze("2026-03-01")
+    for team, n in ((tree.T1, 3), (tree.T2, 4), (tree.T3, 2), (tree.T4, 3)):
+        for _ in range(n):
+            make_mediator(team, recognized_on=dt.date(2024, 9, 1))
+    assert imports.run_import("units", io.BytesIO(build_file(REFORM)), "caicach.xlsx", tree.P, confirm_changes=True).ok
+    cai_khe = db.session.scalar(select(Unit).where(Unit.code == "31120", Unit.valid_from.is_not(None)))
+    cai_khe.is_pilot = True
+    db.session.commit()
+
+    assert coverage(tree.P, BEFORE).root.figures["E2"].denominator in (0, None)
+    after = coverage(tree.P, AFTER)
+    assert after.root.figures["E2"].denominator == 3 + 2  # Khu vực 1 of An Hòa, Khu vực 3 of Thới Bình
+    assert {uf.unit.name: uf.figures["E2"].denominator or 0 for uf in after.children} == {"Phường Cái Khế": 5, "Xã Thạnh Phú": 0}
+
+    # one level below the new commune: the villages kept under its old communes (not Khu vực 2, which went to
+    # Thạnh Phú), each named with the old commune it lies under; before the reform it had none
+    below = coverage(cai_khe, AFTER)
+    assert [(uf.label, uf.figures["E1"].denominator) for uf in below.children] == [
+        ("Khu vực 1 (Phường An Hòa)", 3), ("Khu vực 3 (Phường Thới Bình)", 2),
+    ]
+    assert below.root.figures["E1"].denominator == 5
+    assert coverage(cai_khe, dt.date(2025, 7, 1)).children and not coverage(cai_khe, dt.date(2025, 6, 30)).children

@@ -28,6 +28,7 @@ from ...core.phones import normalize_phone
 from ...core.spreadsheet import Column, Row, RowError, SpreadsheetError, parse_flag, read_rows
 from ...core.text import fold, nfc
 from ...extensions import db
+from ..history import scope_ranges
 from ..models import Gender, MediatorMembership, Person, Team, Unit, UnitKind, training_deadline
 from ..services import roster
 from .parsers import cell_text, parse_birth
@@ -162,7 +163,8 @@ class ImportRun:
 
     def __init__(self, result: ImportResult, scope: Unit | None):
         self.result = result
-        self.scope_path = scope.path if scope is not None else None
+        #: the path ranges the importer sees (its unit's subtree and what merged into it), ``None``: everywhere
+        self.scope_ranges = scope_ranges(scope.path) if scope is not None else None
         self.headers = {c.key: c.header for c in self.columns}
         self.today = clock.today()
         #: code → every unit with that code (the state reuses codes: a code names a unit together with the day)
@@ -189,7 +191,7 @@ class ImportRun:
         self.result.errors.append(RowError(row.number, self.headers.get(key, ""), message))
 
     def in_scope(self, path: str) -> bool:
-        return self.scope_path is None or path.startswith(self.scope_path)
+        return self.scope_ranges is None or any(lo <= path < hi for lo, hi in self.scope_ranges)
 
     def parse_birth(self, value: Any) -> tuple[int, dt.date | None]:
         return parse_birth(value, self.today)
@@ -568,7 +570,7 @@ def run_import(
 ) -> ImportResult:
     """Validate the whole file and, unless ``dry_run`` or any row is bad, apply it (flushed, not committed).
 
-    ``scope`` is the importer's unit (its subtree is what may be read and changed); ``None`` means
+    ``scope`` is the importer's unit (what it sees, :func:`~lms.org.history.scope_ranges`, is what may be read and changed); ``None`` means
     everywhere (system administrator, command line). The rows are handled in chunks of :data:`CHUNK`: what a
     chunk refers to is looked up first, then its rows are checked and applied in order, then what they created
     or changed is written; ``on_progress(rows done, rows in the file or None)`` is called after each chunk.

@@ -12,7 +12,9 @@ import's rules (codes by day, successors, confirmation of changes).
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -153,12 +155,33 @@ def load_official(province_code: str | None = None, on_progress: Callable[[int, 
     return report
 
 
-def load_history(province_code: str, confirm_changes: bool = False, dry_run: bool = False, on_progress=None):
-    """Load the shipped history of ``province_code``'s reform through the units import (an ``ImportResult``)."""
+def load_history(
+    province_code: str, confirm_changes: bool = False, dry_run: bool = False, on_progress=None, successors: set[str] | None = None
+):
+    """Load the shipped history of ``province_code``'s reform through the units import (an ``ImportResult``).
+
+    ``successors``: only the old units that went into one of these codes, with the districts and provinces above
+    them (a province holding some of today's communes only, as the small demo does); ``None``: the whole file."""
     from ..imports.engine import run_import
 
     path = HISTORY_FILES.get(province_code)
     if path is None:
         raise ServiceError(f"Chưa có lịch sử sắp xếp đơn vị của tỉnh mã «{province_code}» (có: {', '.join(HISTORY_FILES)}).", "province")
-    with path.open("rb") as stream:
-        return run_import("units", stream, path.name, None, dry_run=dry_run, confirm_changes=confirm_changes, on_progress=on_progress)
+    data = path.read_bytes()
+    if successors is not None:
+        data = _history_into(data, successors)
+    return run_import("units", io.BytesIO(data), path.name, None, dry_run=dry_run, confirm_changes=confirm_changes, on_progress=on_progress)
+
+
+def _history_into(data: bytes, successors: set[str]) -> bytes:
+    """The rows of a history file (CSV) whose unit went into one of ``successors``, and the rows above them."""
+    header, *rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    code, parent, successor = (header.index(h) for h in ("Mã", "Mã cấp trên", "Mã đơn vị kế thừa"))
+    kept = {r[code] for r in rows if r[successor] in successors}
+    parents = {r[code]: r[parent] for r in rows}
+    for unit in list(kept):
+        while (unit := parents.get(unit)) in parents:  # its district, its old province
+            kept.add(unit)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, *(r for r in rows if r[code] in kept)])
+    return out.getvalue().encode("utf-8")

@@ -6,14 +6,15 @@ import datetime as dt
 import math
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ...core import clock
 from ...extensions import db
-from ...org.history import merged_predecessors, unit_ranges
+from ...org.history import merged_into, merged_predecessors, unit_ranges
 from ...org.models import Plan, Unit, UnitKind
 from .buckets import Buckets, inside, units_of_kind
 from .plan import plan_for, plan_target
-from .queries import case_figures, e3_figures, level_counts, people_figures, team_figures, trainer_figures
+from .queries import case_figures, e3_figures, level_counts, people_figures, pilot_units, team_figures, trainer_figures
 from .result import Coverage, Figure, UnitFigures, not_applicable
 
 
@@ -24,14 +25,26 @@ def coverage(unit: Unit, day: dt.date | None = None, year: int | None = None, pl
     plan = plan or plan_for(unit)
     plan_start = plan.start_date
     predecessors = merged_predecessors()
-    below = list(db.session.scalars(select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.name)))
+    # one level below: its children, and those of the units merged into it by then (the villages of the old
+    # communes a new commune absorbed), grouped by the unit they lie under
+    merged = merged_into(unit.path, predecessors, day)
+    parents = [unit.id]
+    if merged:
+        parents += db.session.scalars(select(Unit.id).where(Unit.path.in_(merged))).all()
+    below = list(db.session.scalars(
+        select(Unit).where(Unit.parent_id.in_(parents)).options(joinedload(Unit.parent)).order_by(Unit.name)
+    ).unique())
+    below.sort(key=lambda c: (0, b"", 0) if c.parent_id == unit.id else (1, c.parent.sort_key, c.parent.id))
     children = [c for c in below if c.is_active_on(day)]
     spec = [(unit.id, unit_ranges(unit, predecessors, day))] + [(c.id, unit_ranges(c, predecessors, day)) for c in children]
     ranges = dict(spec)
-    buckets = Buckets.for_coverage(unit, ranges[unit.id], spec[1:], [c for c in below if not c.is_active_on(day)])
+    # the children not valid on D count in the root, unless they went elsewhere (a village of a split commune)
+    ended = [c for c in below if not c.is_active_on(day) and inside(c, ranges[unit.id])]
+    buckets = Buckets.for_coverage(unit, ranges[unit.id], spec[1:], ended)
 
     people = people_figures(buckets, day)
-    pilot_people = people_figures(buckets, day, pilot_only=True)
+    pilot = pilot_units(ranges[unit.id], predecessors, day)
+    pilot_people = people_figures(buckets, day, units=pilot) if pilot is not None else {}
     e3 = e3_figures(buckets, day, plan_start)
     teams = team_figures(buckets, day)
     trainers = trainer_figures(buckets, day)
@@ -79,7 +92,7 @@ def coverage(unit: Unit, day: dt.date | None = None, year: int | None = None, pl
         return f
 
     root = UnitFigures(unit, figures_for(unit))
-    kids = [UnitFigures(c, figures_for(c)) for c in children]
+    kids = [UnitFigures(c, figures_for(c), via=c.parent if c.parent_id != unit.id else None) for c in children]
     return Coverage(unit, day, year, plan, root, kids)
 
 

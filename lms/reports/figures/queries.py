@@ -13,8 +13,9 @@ from sqlalchemy.orm import aliased
 
 from ...certificates.models import Certificate
 from ...core import cache
+from ...extensions import db
 from ...learning.models import MaterialAccess
-from ...org.history import unit_ranges
+from ...org.history import in_ranges, outermost, unit_ranges
 from ...org.models import (
     CaseStat,
     Gender,
@@ -66,22 +67,27 @@ def certified(person_id, program: str, day: dt.date, by: object | None = None):
 # --------------------------------------------------------------------------- the counts
 
 
-def people_figures(b: Buckets, day: dt.date, pilot_only: bool = False) -> dict[int, tuple[int, int, int]]:
-    """Per bucket: active mediators (people), those trained (hgv), those who accessed the materials."""
+def pilot_units(ranges: list[tuple[str, str]], merges, day: dt.date):
+    """The units in a pilot commune (điểm chỉ đạo) on ``day``, within ``ranges``, as a subquery ``(unit_id)``, or
+    ``None`` when there is none: the subtrees of the pilot units valid that day, with what merged into them (the
+    villages kept under the old communes a new pilot commune absorbed count from 1 July 2025, not before)."""
+    pilots = db.session.scalars(select(Unit.path).where(Unit.is_pilot.is_(True), Unit.active_clause(day), in_ranges(Unit.path, ranges))).all()
+    found = outermost([r for path in pilots for r in unit_ranges(path, merges, day)])
+    return Buckets([(0, found)]).units() if found else None
+
+
+def people_figures(b: Buckets, day: dt.date, units=None) -> dict[int, tuple[int, int, int]]:
+    """Per bucket: active mediators (people), those trained (hgv), those who accessed the materials; with ``units``
+    (a subquery with ``unit_id``, like :func:`pilot_units`), only the teams of those units."""
     bu = b.units()
-    village, commune = aliased(Unit), aliased(Unit)
     people = (
         select(bu.c.bucket, bu.c.in_root, MediatorMembership.person_id)
         .join(Team, Team.unit_id == bu.c.unit_id)
         .join(MediatorMembership, MediatorMembership.team_id == Team.id)
         .where(membership_active(day))
     )
-    if pilot_only:
-        people = (
-            people.join(village, village.id == Team.unit_id)
-            .outerjoin(commune, commune.id == village.parent_id)
-            .where(or_(village.is_pilot.is_(True), and_(village.kind == UnitKind.VILLAGE, commune.is_pilot.is_(True))))
-        )
+    if units is not None:
+        people = people.where(Team.unit_id.in_(select(units.c.unit_id)))
     return b.distinct_people(
         people.distinct().subquery("people"),
         lambda pid: certified(pid, MEDIATOR_PROGRAM, day),

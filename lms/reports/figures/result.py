@@ -62,6 +62,14 @@ def not_applicable(code: str, target: float | None, note: str = "") -> Figure:
 class UnitFigures:
     unit: Unit
     figures: dict[str, Figure] = field(default_factory=dict)
+    #: the unit it lies under, when that is not the unit of the coverage but one merged into it (a village of an old
+    #: commune, in the coverage of the new commune that absorbed it)
+    via: Unit | None = None
+
+    @property
+    def label(self) -> str:
+        """The unit's name, with the old unit it lies under when there is one ("Khu vực 1 (Phường Thới Bình)")."""
+        return self.unit.name if self.via is None else f"{self.unit.name} ({self.via.name})"
 
 
 @dataclass

@@ -133,7 +133,7 @@ class _Units(ImportRun):
         elif existing is None and code and kind is not None:
             if kind != UnitKind.PROVINCE:
                 c.fail("parent", "thiếu mã cấp trên")
-            elif self.scope_path is not None:
+            elif self.scope_ranges is not None:
                 c.fail("code", f"{OUT_OF_SCOPE} (chỉ quản trị hệ thống tạo được tỉnh mới)")
 
         # the successor is looked up at the end of the file, once every row has set its units' validity
