@@ -166,6 +166,12 @@ def test_small_demo_province(app, runner, db, freeze):
         page = officer.client.get(f"/org/units/{mediator.person.unit_id}")
         assert page.status_code == 200 and mediator.person.unit.name in page.get_data(as_text=True)
         assert officer.client.get(f"/org/people/{mediator.person_id}").status_code == 200
+        # its own page lists the old communes it absorbed, and counts their teams and mediators as its own
+        page = officer.client.get(f"/org/units/{communes[0].id}").get_data(as_text=True)
+        merged = page[page.index('data-testid="merged"'):]
+        assert all(name in merged for name in ("Phường Thới Bình", "Phường Tân An", "Phường Xuân Khánh"))
+        ours = [v for v in villages if v.parent.successor_id == communes[0].id]
+        assert f"{len(ours)} tổ hòa giải · " in page
         other = next(v for v in villages if v.parent.successor_id != communes[0].id)
         assert officer.client.get(f"/org/units/{other.id}").status_code == 404
 

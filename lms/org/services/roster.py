@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal, select, union_all, update
 
 from ...core import audit, clock
 from ...core import format as fmt
@@ -211,7 +211,39 @@ def unit_counts(units: list[Unit], day: dt.date | None = None) -> dict[int, dict
         .group_by(root.id)
     ):
         result[uid]["mediators"] = n
+    _counts_through_merges(units, day, result)
     return result
+
+
+#: Units per statement when counting through merges (each a SELECT of a compound; SQLite allows 500).
+_MERGED_PER_STATEMENT = 100
+
+
+def _counts_through_merges(units: list[Unit], day: dt.date, result: dict[int, dict[str, int]]) -> None:
+    """The teams and mediators of a unit that absorbed others by ``day`` are those of its ranges (a new commune's
+    villages are kept under the old communes it absorbed): counted again for those units only, one statement per
+    figure."""
+    from ..history import in_ranges, merged_into, session_merges, unit_ranges
+
+    merges = session_merges()
+    if not merges:
+        return
+    ranged = [(u.id, unit_ranges(u.path, merges, day)) for u in units if merged_into(u.path, merges, day)]
+    inner = db.aliased(Unit)
+    for start in range(0, len(ranged), _MERGED_PER_STATEMENT):
+        chunk = ranged[start:start + _MERGED_PER_STATEMENT]
+        for key, model, active in (("teams", Team, Team.active_clause(day)), ("mediators", MediatorMembership, MediatorMembership.active_clause(day))):
+            parts = []
+            for uid, ranges in chunk:
+                result[uid][key] = 0
+                stmt = select(literal(uid).label("uid"), model.id.label("rid"))
+                stmt = stmt.join(inner, inner.id == Team.unit_id) if model is Team else (
+                    stmt.join(Team, Team.id == MediatorMembership.team_id).join(inner, inner.id == Team.unit_id)
+                )
+                parts.append(stmt.where(in_ranges(inner.path, ranges), active))
+            rows = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+            for uid, n in db.session.execute(select(rows.c.uid, func.count()).group_by(rows.c.uid)):
+                result[uid][key] = n
 
 
 # --------------------------------------------------------------------------- teams

@@ -134,9 +134,14 @@ def unit(unit_id: int):
     # a village or commune has a handful of teams of its own
     teams = db.session.scalars(scoped(select(Team), Team).where(Team.unit_id == unit.id).order_by(Team.sort_key, Team.id).limit(100)).all()
     chain = breadcrumb(Unit, unit)
+    # the units that merged into it (the old communes a new commune absorbed): their villages stay under them
+    merged = db.session.scalars(
+        scoped(select(Unit), Unit).where(Unit.successor_id == unit.id, Unit.valid_to < clock.today()).order_by(Unit.sort_key, Unit.id).limit(200)
+    ).all()
     return render_template(
         "org/unit.html",
         unit=unit,
+        merged=merged,
         page=page,
         counts=roster.unit_counts([unit, *page.items]),
         teams=teams,
