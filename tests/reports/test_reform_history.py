@@ -122,7 +122,7 @@ def test_many_ranges_read_the_units_first_and_give_the_same_figures(db, tree, ma
     assert plain[("92", AFTER)][("92", "Thành phố Cần Thơ", "E1")] == (2 + 2 + 1 + 2, 12)
 
 
-def test_a_pilot_commune_counts_the_villages_of_the_old_communes_it_absorbed(db, tree, make_mediator, freeze):
+def test_a_pilot_commune_counts_the_villages_of_the_old_communes_it_absorbed(db, tree, make_mediator, freeze, monkeypatch):
     """E2 (pilot communes): the new Cái Khế is a pilot; after 1 July 2025 the mediators of the villages kept under
     its old communes are in a pilot commune, before it they were not (neither old commune was one)."""
     from sqlalchemy import select
@@ -142,6 +142,11 @@ def test_a_pilot_commune_counts_the_villages_of_the_old_communes_it_absorbed(db,
     after = coverage(tree.P, AFTER)
     assert after.root.figures["E2"].denominator == 3 + 2  # Khu vực 1 of An Hòa, Khu vực 3 of Thới Bình
     assert {uf.unit.name: uf.figures["E2"].denominator or 0 for uf in after.children} == {"Phường Cái Khế": 5, "Xã Thạnh Phú": 0}
+    from lms.reports.figures import queries
+
+    monkeypatch.setattr(queries, "FEW_RANGES", 0)  # many pilot ranges: the units of the ranges joined instead
+    assert coverage(tree.P, AFTER).root.figures["E2"].denominator == 5
+    monkeypatch.undo()
 
     # one level below the new commune: the villages kept under its old communes (not Khu vực 2, which went to
     # Thạnh Phú), each named with the old commune it lies under; before the reform it had none

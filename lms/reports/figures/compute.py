@@ -44,7 +44,7 @@ def coverage(unit: Unit, day: dt.date | None = None, year: int | None = None, pl
 
     people = people_figures(buckets, day)
     pilot = pilot_units(ranges[unit.id], predecessors, day)
-    pilot_people = people_figures(buckets, day, units=pilot) if pilot is not None else {}
+    pilot_people = people_figures(buckets, day, within=pilot) if pilot else {}
     e3 = e3_figures(buckets, day, plan_start)
     teams = team_figures(buckets, day)
     trainers = trainer_figures(buckets, day)

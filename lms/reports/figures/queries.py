@@ -67,18 +67,22 @@ def certified(person_id, program: str, day: dt.date, by: object | None = None):
 # --------------------------------------------------------------------------- the counts
 
 
-def pilot_units(ranges: list[tuple[str, str]], merges, day: dt.date):
-    """The units in a pilot commune (điểm chỉ đạo) on ``day``, within ``ranges``, as a subquery ``(unit_id)``, or
-    ``None`` when there is none: the subtrees of the pilot units valid that day, with what merged into them (the
-    villages kept under the old communes a new pilot commune absorbed count from 1 July 2025, not before)."""
+#: Up to this many ranges, :func:`people_figures` tests the team's unit path against each (a few pilot communes);
+#: above, it joins the units of the ranges read once (:class:`Buckets`).
+FEW_RANGES = 100
+
+
+def pilot_units(ranges: list[tuple[str, str]], merges, day: dt.date) -> list[tuple[str, str]]:
+    """The path ranges of the units in a pilot commune (điểm chỉ đạo) on ``day``, within ``ranges`` (none: no
+    pilot): the subtrees of the pilot units valid that day, with what merged into them (the villages kept under the
+    old communes a new pilot commune absorbed count from 1 July 2025, not before)."""
     pilots = db.session.scalars(select(Unit.path).where(Unit.is_pilot.is_(True), Unit.active_clause(day), in_ranges(Unit.path, ranges))).all()
-    found = outermost([r for path in pilots for r in unit_ranges(path, merges, day)])
-    return Buckets([(0, found)]).units() if found else None
+    return outermost([r for path in pilots for r in unit_ranges(path, merges, day)])
 
 
-def people_figures(b: Buckets, day: dt.date, units=None) -> dict[int, tuple[int, int, int]]:
-    """Per bucket: active mediators (people), those trained (hgv), those who accessed the materials; with ``units``
-    (a subquery with ``unit_id``, like :func:`pilot_units`), only the teams of those units."""
+def people_figures(b: Buckets, day: dt.date, within: list[tuple[str, str]] | None = None) -> dict[int, tuple[int, int, int]]:
+    """Per bucket: active mediators (people), those trained (hgv), those who accessed the materials; with ``within``
+    (path ranges, like :func:`pilot_units`), only the teams of the units in them."""
     bu = b.units()
     people = (
         select(bu.c.bucket, bu.c.in_root, MediatorMembership.person_id)
@@ -86,7 +90,11 @@ def people_figures(b: Buckets, day: dt.date, units=None) -> dict[int, tuple[int,
         .join(MediatorMembership, MediatorMembership.team_id == Team.id)
         .where(membership_active(day))
     )
-    if units is not None:
+    if within is not None and len(within) <= FEW_RANGES:
+        unit = aliased(Unit)
+        people = people.join(unit, unit.id == Team.unit_id).where(in_ranges(unit.path, within))
+    elif within is not None:
+        units = Buckets([(0, within)]).units()
         people = people.where(Team.unit_id.in_(select(units.c.unit_id)))
     return b.distinct_people(
         people.distinct().subquery("people"),
