@@ -30,7 +30,8 @@ class Merge:
     successor_path: str
 
 
-def _within(path: str, ranges: list[tuple[str, str]]) -> bool:
+def in_any(path: str, ranges: list[tuple[str, str]]) -> bool:
+    """``path`` lies in one of ``ranges`` (in Python; :func:`in_ranges` is the SQL form)."""
     return any(lo <= path < hi for lo, hi in ranges)
 
 
@@ -89,7 +90,7 @@ def unit_ranges(unit: Unit | str, merges: list[Merge], day: dt.date) -> list[tup
     while queue:  # what merged into the ranges found so far, and into what merged into them
         lo, hi = queue.pop()
         for m in _inside(by_successor, lo, hi):
-            if not _within(m.path, out):
+            if not in_any(m.path, out):
                 out.append(subtree_range(m.path))
                 queue.append(out[-1])
     out = outermost(out)
@@ -98,7 +99,7 @@ def unit_ranges(unit: Unit | str, merges: list[Merge], day: dt.date) -> list[tup
         changed = False
         for lo, hi in list(out):
             for m in _inside(by_path, lo, hi):
-                if not _within(m.successor_path, out):
+                if not in_any(m.successor_path, out):
                     gone = subtree_range(m.path)
                     out = [piece for a, b in out for piece in (range_minus(a, b, [gone]) if a <= gone[0] and gone[1] <= b else [(a, b)])]
                     changed = True

@@ -28,7 +28,7 @@ from ...core.phones import normalize_phone
 from ...core.spreadsheet import Column, Row, RowError, SpreadsheetError, parse_flag, read_rows
 from ...core.text import fold, nfc
 from ...extensions import db
-from ..history import scope_ranges
+from ..history import in_any, scope_ranges
 from ..models import Gender, MediatorMembership, Person, Team, Unit, UnitKind, training_deadline
 from ..services import roster
 from .parsers import cell_text, parse_birth
@@ -191,7 +191,7 @@ class ImportRun:
         self.result.errors.append(RowError(row.number, self.headers.get(key, ""), message))
 
     def in_scope(self, path: str) -> bool:
-        return self.scope_ranges is None or any(lo <= path < hi for lo, hi in self.scope_ranges)
+        return self.scope_ranges is None or in_any(path, self.scope_ranges)
 
     def parse_birth(self, value: Any) -> tuple[int, dt.date | None]:
         return parse_birth(value, self.today)

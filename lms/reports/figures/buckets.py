@@ -18,7 +18,7 @@ from sqlalchemy import Integer, String, and_, case, func, literal, select, text,
 
 from ...core.access import subtree_range
 from ...extensions import db
-from ...org.history import in_ranges, outer_first, range_minus
+from ...org.history import in_any, in_ranges, outer_first, range_minus
 from ...org.models import Unit, UnitKind
 
 
@@ -197,4 +197,4 @@ def units_of_kind(kind: UnitKind, ranges: list[tuple[str, str]], day: dt.date) -
 
 def inside(unit: Unit, ranges: list[tuple[str, str]]) -> bool:
     """Does ``unit`` lie in one of ``ranges``?"""
-    return any(lo <= unit.path < hi for lo, hi in ranges)
+    return in_any(unit.path, ranges)
